@@ -1,0 +1,207 @@
+"""The intermediate representation: the contract between parsers and everything else.
+
+Immutable dataclasses.  Source spans ride along for error messages but take no part
+in equality, so ``parse(print(ir)) == ir`` is a meaningful round trip.  Blocks keep
+only the arguments the user wrote (defaults are resolved by analysis), which is what
+lets the canonical printer reproduce short strings such as ``do``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+from .errors import Span
+
+SPEC_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Var:
+    """A ``$name`` reference to a preset parameter, bound at instantiation."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"${self.name}"
+
+
+Scalar = Union[int, float, str, bool, Var]
+Stages = tuple[tuple[Scalar, Scalar], ...]  # ((units, width), ...)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One layer kind with its written arguments, e.g. ``conv[128@11, dil=2]``."""
+
+    kind: str  # canonical kind name from the registry
+    args: tuple[tuple[str, "ArgValue"], ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+    written: str = field(default="", compare=False, repr=False)  # the text as the user wrote it
+
+    def get(self, name: str, default: object = None) -> object:
+        for key, value in self.args:
+            if key == name:
+                return value
+        return default
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """``Nx(chain)``: the group of blocks repeated N times."""
+
+    times: int
+    body: "Chain"
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """Blocks applied one after another (the ``_``-joined string)."""
+
+    items: tuple[Union[Block, Repeat], ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+ArgValue = Union[Scalar, Stages, Chain]
+
+
+# ---------------------------------------------------------------- model graphs
+
+
+@dataclass(frozen=True)
+class InputDecl:
+    name: str
+    shape: tuple[Union[int, str, None], ...]  # str = parameter name, None = any length
+    dtype: str = "float32"
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Concat:
+    names: tuple[str, ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Use:
+    """Inline another preset's graph, binding its inputs to these sources."""
+
+    preset: Union[str, Var]
+    args: tuple["Source_", ...]
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+Source_ = Union[Ref, Concat, Use]
+
+
+@dataclass(frozen=True)
+class Node:
+    """``name = source | chain``: a tensor of the graph."""
+
+    name: str
+    source: Source_
+    chain: Chain = Chain()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Heads:
+    """``output name x count = source | chain``: ``count`` identical output heads."""
+
+    name: str
+    count: Union[int, str]
+    source: Source_
+    chain: Chain = Chain()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class ParamDecl:
+    name: str
+    default: Union[int, float, str]
+    doc: str = ""
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named, parameterised model graph from a spec file (or an ad-hoc string)."""
+
+    name: str
+    family: str
+    doc: str
+    params: tuple[ParamDecl, ...]
+    inputs: tuple[InputDecl, ...]
+    nodes: tuple[Node, ...]
+    outputs: tuple[str, ...] = ()
+    heads: tuple[Heads, ...] = ()
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+    def param_defaults(self) -> dict[str, object]:
+        return {p.name: p.default for p in self.params}
+
+    def main_chain(self) -> Chain | None:
+        """The architecture string users know this preset by (its last node's chain)."""
+        for node in reversed(self.nodes):
+            if node.chain.items:
+                return node.chain
+        return None
+
+
+# ---------------------------------------------------------------- printer
+
+
+def format_scalar(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        text = repr(value)
+        return text[:-2] if text.endswith(".0") and "e" not in text else text
+    return str(value)
+
+
+def format_value(value: ArgValue) -> str:
+    if isinstance(value, Chain):
+        return format_chain(value)
+    if isinstance(value, tuple):
+        # a $name count needs a space, or the name would swallow the 'x'
+        return "|".join(f"{format_scalar(n)}{' ' if isinstance(n, Var) else ''}x{format_scalar(w)}"
+                        for n, w in value)
+    return format_scalar(value)
+
+
+def format_block(block: Block) -> str:
+    from .registry import KINDS  # the signature decides positional vs keyword form
+
+    kind = KINDS[block.kind]
+    if not block.args:
+        return kind.name
+    parts: list[str] = []
+    args = dict(block.args)
+    for pos in kind.positional:
+        if isinstance(pos, tuple):  # an F@K pair
+            if pos[0] in args:
+                parts.append(f"{format_scalar(args.pop(pos[0]))}@{format_scalar(args.pop(pos[1]))}")
+        elif pos in args:
+            parts.append(format_value(args.pop(pos)))
+        else:
+            break
+    parts.extend(f"{k}={format_value(v)}" for k, v in args.items())
+    return f"{kind.name}[{','.join(parts)}]"
+
+
+def format_chain(chain: Chain) -> str:
+    out = []
+    for item in chain.items:
+        if isinstance(item, Repeat):
+            out.append(f"{item.times}x({format_chain(item.body)})")
+        else:
+            out.append(format_block(item))
+    return "_".join(out)

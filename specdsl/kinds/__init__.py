@@ -1,0 +1,3 @@
+"""Every layer kind, one registry entry each.  Importing this package registers them."""
+
+from . import core, recurrent, residual, sequence  # noqa: F401

@@ -1,0 +1,395 @@
+"""Text → IR.  Lark (LALR, positions kept) for the syntax; the layer registry for meaning.
+
+Parsing happens in two steps so that a bare word can mean different things in
+different places: the Lark tree becomes a *raw* tree (names, numbers, nested
+strings), and resolution against the registry turns it into IR blocks, checking
+every argument and reporting the exact span of anything wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Union
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from .errors import Source, Span, SpecError, did_you_mean
+from .ir import (Block, Chain, Concat, Heads, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var)
+from .registry import Kind, check_value, lookup
+from .resources import data_dir
+
+# Plain words for every terminal, so no message ever shows an internal token name.
+_WORDS = {
+    "SEP": "'_' between blocks", "LBRACKET": "'['", "RBRACKET": "']'", "LPAR": "'('", "RPAR": "')'",
+    "COMMA": "','", "EQUALS": "'='", "AT": "'@'", "BAR": "'|'", "TIMES": "'x'",
+    "NAME": "a layer or argument name", "NUMBER": "a number", "VAR": "a $parameter",
+    "$END": "the end of the text", "IDENT": "a name", "STRING": "a \"quoted text\"", "CHAIN": "an architecture string",
+    "PIPE": "'|'", "QMARK": "'?'", "_NL": "a new line", "SEMICOLON": "';'",
+}
+
+
+@lru_cache(maxsize=None)
+def _parser(grammar: str) -> Lark:
+    return Lark.open(str(data_dir("grammars") / grammar), parser="lalr", propagate_positions=True,
+                     maybe_placeholders=True, cache=True)
+
+
+def _describe_expected(parser: Lark, names: set[str]) -> str:
+    words = []
+    for name in sorted(names):
+        if name in _WORDS:
+            words.append(_WORDS[name])
+            continue
+        try:
+            pattern = parser.get_terminal(name).pattern
+        except KeyError:
+            words.append(name.lower())
+            continue
+        words.append(f"'{pattern.value}'" if pattern.type == "str" else name.lower())
+    words = sorted(set(words))
+    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1] if words else "something else"
+
+
+def _syntax_error(parser: Lark, err: UnexpectedInput, source: Source, at: tuple[int, int]) -> SpecError:
+    """Translate a Lark error into the project's error, positioned in ``source``."""
+    line, col = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
+    span = _span(source, at, line, col, line, col + 1)
+    if isinstance(err, UnexpectedCharacters):
+        char = err.char
+        message = f"unexpected character '{char}'"
+        expected = _describe_expected(parser, set(err.allowed or ()))
+    elif isinstance(err, (UnexpectedToken, UnexpectedEOF)):
+        token = getattr(err, "token", None)
+        if token is None or token.type == "$END":
+            message = "the text ends too early"
+            lines = source.text.splitlines() or [""]
+            end_line = len(source.text[: len(source.text.rstrip())].splitlines()) or 1
+            end_col = len(lines[end_line - 1].rstrip()) + 1 if at == (1, 1) else col + 1
+            span = Span(source, end_line if at == (1, 1) else line + at[0] - 1, end_col)
+        else:
+            message = f"unexpected '{token}'"
+            span = _span(source, at, token.line, token.column, token.end_line, token.end_column)
+        expected = _describe_expected(parser, set(err.expected or ()))
+    else:  # pragma: no cover - Lark has no other kinds today
+        message, expected = "syntax error", None
+    hint = None
+    if "']'" in (expected or "") and message.startswith("the text ends"):
+        hint = "a '[' was opened and never closed"
+    return SpecError(message, span=span, expected=expected, hint=hint)
+
+
+def _span(source: Source, at: tuple[int, int], line: int, col: int, end_line: int | None, end_col: int | None) -> Span:
+    base_line, base_col = at
+    def shift(ln: int, c: int) -> tuple[int, int]:
+        return ln + base_line - 1, c + (base_col - 1 if ln == 1 else 0)
+    l0, c0 = shift(line, col)
+    if end_line is None or end_col is None:
+        return Span(source, l0, c0)
+    l1, c1 = shift(end_line, end_col)
+    return Span(source, l0, c0, l1, c1)
+
+
+# ---------------------------------------------------------------- raw trees
+
+
+@dataclass
+class RawBlock:
+    name: str
+    args: list[tuple[str | None, Any, Span]]
+    span: Span
+    name_span: Span
+    text: str
+
+
+@dataclass
+class RawRepeat:
+    times: Any
+    body: "RawChain"
+    span: Span
+
+
+@dataclass
+class RawChain:
+    items: list[Union[RawBlock, RawRepeat]]
+    span: Span
+
+
+@dataclass
+class RawPair:
+    first: Any
+    second: Any
+
+
+class _ChainReader:
+    """Turns an arch.lark tree into raw objects, keeping spans in the enclosing source."""
+
+    def __init__(self, text: str, source: Source, at: tuple[int, int]):
+        self.text, self.source, self.at = text, source, at
+
+    def span_of(self, node: Union[Tree, Token]) -> Span:
+        if isinstance(node, Token):
+            return _span(self.source, self.at, node.line, node.column, node.end_line, node.end_column)
+        m = node.meta
+        return _span(self.source, self.at, m.line, m.column, m.end_line, m.end_column)
+
+    def chain(self, tree: Tree) -> RawChain:
+        items = [self.item(c) for c in tree.children if isinstance(c, Tree)]
+        return RawChain(items, self.span_of(tree))
+
+    def item(self, tree: Tree) -> Union[RawBlock, RawRepeat]:
+        if tree.data == "repeat":
+            times_tok, _, _, body, _ = tree.children
+            return RawRepeat(self.scalar(times_tok), self.chain(body), self.span_of(tree))
+        name_tok = tree.children[0]
+        args: list[tuple[str | None, Any, Span]] = []
+        if len(tree.children) > 1 and tree.children[2] is not None:
+            for arg in tree.children[2].children:
+                if not isinstance(arg, Tree):
+                    continue
+                if arg.data == "kwarg":
+                    key, _, value = arg.children
+                    args.append((str(key), self.value(value), self.span_of(arg)))
+                else:
+                    args.append((None, self.value(arg.children[0]), self.span_of(arg)))
+        m = tree.meta
+        text = self.text[m.start_pos:m.end_pos]
+        return RawBlock(str(name_tok), args, self.span_of(tree), self.span_of(name_tok), text)
+
+    def scalar(self, tok: Token) -> Any:
+        if tok.type == "VAR":
+            return Var(tok[1:])
+        text = str(tok)
+        if any(ch in text for ch in ".eE"):
+            return float(text)
+        return int(text)
+
+    def value(self, node: Union[Tree, Token]) -> Any:
+        if isinstance(node, Token):
+            return self.scalar(node)
+        if node.data == "pair":
+            return RawPair(self.scalar(node.children[0]), self.scalar(node.children[2]))
+        if node.data == "stages":
+            return tuple((self.scalar(s.children[0]), self.scalar(s.children[2]))
+                         for s in node.children if isinstance(s, Tree))
+        if node.data == "chain":
+            return self.chain(node)
+        raise AssertionError(node.data)
+
+
+# ---------------------------------------------------------------- resolution
+
+
+def _positional_slots(kind: Kind) -> list:
+    return list(kind.positional)
+
+
+def _describe_signature(kind: Kind) -> str:
+    return f"{kind.name}[{kind.signature()}]" + (f", e.g. {kind.example}" if kind.example else "")
+
+
+def resolve_chain(raw: RawChain) -> Chain:
+    items: list[Union[Block, Repeat]] = []
+    for item in raw.items:
+        if isinstance(item, RawRepeat):
+            times = item.times
+            if isinstance(times, Var) or not isinstance(times, int) or times < 1:
+                raise SpecError(f"a repeat count must be a whole number ≥ 1, not {times}", span=item.span,
+                                expected="Nx(blocks), e.g. 2x(conv[64@3]_bn)")
+            items.append(Repeat(times, resolve_chain(item.body), item.span))
+        else:
+            items.append(resolve_block(item))
+    return Chain(tuple(items), raw.span)
+
+
+def _convert(kind: Kind, argname: str, value: Any, span: Span) -> Any:
+    arg = kind.arg(argname)
+    if isinstance(value, RawPair):
+        raise SpecError(f"{kind.name}: argument '{argname}' cannot be written as a pair with '@'", span=span,
+                        expected=arg.describe())
+    if isinstance(value, RawChain):
+        if arg.type == "chain":
+            return resolve_chain(value)
+        if len(value.items) == 1 and isinstance(value.items[0], RawBlock) and not value.items[0].args:
+            value = value.items[0].name  # a bare word such as relu or same
+        else:
+            raise SpecError(f"{kind.name}: argument '{argname}' cannot be an architecture string", span=span,
+                            expected=arg.describe())
+    return check_value(kind, arg, value, span)
+
+
+def resolve_block(raw: RawBlock) -> Block:
+    kind, fixed = lookup(raw.name, raw.name_span)
+    args: dict[str, Any] = dict(fixed)
+    slots = _positional_slots(kind)
+    seen_keyword = False
+    for key, value, span in raw.args:
+        if key is None:
+            if seen_keyword:
+                raise SpecError(f"{kind.name}: a positional argument cannot follow key=value arguments", span=span,
+                                expected=_describe_signature(kind))
+            if fixed:
+                raise SpecError(f"'{raw.name}' is a shorthand for {kind.name}[{raw.name}] and takes no arguments",
+                                span=span, expected=f"just '{raw.name}', or {kind.name}[...]")
+            if not slots:
+                raise SpecError(f"{kind.name} takes no positional arguments", span=span,
+                                expected=(f"key=value arguments ({', '.join(kind.arg_names())})" if kind.args
+                                          else f"just '{raw.name}' with no brackets"))
+            slot = slots.pop(0)
+            if isinstance(slot, tuple):
+                if not isinstance(value, RawPair):
+                    raise SpecError(f"{kind.name} expects {slot[0]}@{slot[1]}, not '{span.text() or value}'",
+                                    span=span, expected=_describe_signature(kind))
+                args[slot[0]] = check_value(kind, kind.arg(slot[0]), value.first, span)
+                args[slot[1]] = check_value(kind, kind.arg(slot[1]), value.second, span)
+            else:
+                args[slot] = _convert(kind, slot, value, span)
+        else:
+            seen_keyword = True
+            if key not in kind.arg_names():
+                raise SpecError(f"{kind.name} has no argument '{key}'", span=span,
+                                expected="one of " + ", ".join(kind.arg_names()) if kind.args else "no arguments",
+                                hint=did_you_mean(key, kind.arg_names()))
+            if key in args:
+                raise SpecError(f"{kind.name}: argument '{key}' is given twice", span=span)
+            args[key] = _convert(kind, key, value, span)
+    for arg in kind.args:
+        if arg.required and arg.name not in args:
+            raise SpecError(f"{raw.name} is missing its argument '{arg.name}' ({arg.doc})", span=raw.span,
+                            expected=_describe_signature(kind))
+    ordered = tuple((a.name, args[a.name]) for a in kind.args if a.name in args)
+    return Block(kind.name, ordered, raw.span, raw.text)
+
+
+def parse_chain(text: str, source: Source | None = None, at: tuple[int, int] = (1, 1)) -> Chain:
+    """Parse an architecture string into an IR chain (errors positioned in ``source``)."""
+    source = source or Source("<spec>", text)
+    parser = _parser("arch.lark")
+    if not text.strip():
+        raise SpecError("the architecture string is empty", span=_span(source, at, 1, 1, 1, 2),
+                        expected="blocks joined by '_', e.g. conv[128@11]_mp[4]_fc[128]_do")
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput as err:
+        raise _syntax_error(parser, err, source, at) from None
+    return resolve_chain(_ChainReader(text, source, at).chain(tree.children[0]))
+
+
+# ---------------------------------------------------------------- spec files
+
+
+def _tok_span(source: Source, tok: Token) -> Span:
+    return Span(source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+
+def _meta_span(source: Source, tree: Tree) -> Span:
+    m = tree.meta
+    return Span(source, m.line, m.column, m.end_line, m.end_column)
+
+
+def _literal(tok: Token) -> Any:
+    if tok.type == "NUMBER":
+        text = str(tok)
+        return float(text) if any(ch in text for ch in ".eE") else int(text)
+    if tok.type == "STRING":
+        return _unquote(tok)
+    return str(tok)
+
+
+def _unquote(tok: Token | None) -> str:
+    if tok is None:
+        return ""
+    return bytes(str(tok)[1:-1], "utf-8").decode("unicode_escape")
+
+
+class _SpecReader:
+    def __init__(self, source: Source):
+        self.source = source
+
+    def source_expr(self, tree: Union[Tree, Token]) -> Any:
+        if isinstance(tree, Token):
+            return Ref(str(tree), _tok_span(self.source, tree))
+        span = _meta_span(self.source, tree)
+        if tree.data == "ref":
+            return Ref(str(tree.children[0]), span)
+        if tree.data == "concat":
+            return Concat(tuple(str(t) for t in tree.children if isinstance(t, Token)), span)
+        if tree.data == "use":
+            callee, *args = tree.children
+            name: Union[str, Var] = Var(callee[1:]) if callee.type == "VAR" else str(callee)
+            return Use(name, tuple(self.source_expr(a) for a in args), span)
+        raise AssertionError(tree.data)
+
+    def chain(self, tok: Token | None) -> Chain:
+        if tok is None:
+            return Chain()
+        text = str(tok).rstrip()
+        return parse_chain(text, self.source, (tok.line, tok.column))
+
+    def shape(self, tree: Tree) -> tuple:
+        dims = []
+        for d in tree.children:
+            if not isinstance(d, Token) or d.type == "TIMES":
+                continue
+            dims.append(None if d.type == "QMARK" else _literal(d))
+        return tuple(dims)
+
+    def presets(self, tree: Tree) -> list[Preset]:
+        family, file_params, out = "", [], []
+        for item in tree.children:
+            if not isinstance(item, Tree):
+                continue
+            if item.data == "family":
+                family = str(item.children[0])
+            elif item.data == "param":
+                file_params.append(self.param(item))
+            elif item.data == "preset":
+                out.append(self.preset(item, family, list(file_params)))
+        return out
+
+    def param(self, tree: Tree) -> ParamDecl:
+        name, value, doc = tree.children
+        return ParamDecl(str(name), _literal(value), _unquote(doc), _meta_span(self.source, tree))
+
+    def preset(self, tree: Tree, family: str, params: list[ParamDecl]) -> Preset:
+        name_tok, doc_tok, *body = tree.children
+        doc = _unquote(doc_tok)
+        inputs, nodes, outputs, heads = [], [], [], []
+        for stmt in body:
+            if not isinstance(stmt, Tree):
+                continue
+            kind = stmt.data
+            if kind == "family":
+                family = str(stmt.children[0])
+            elif kind == "doc":
+                doc = _unquote(stmt.children[0])
+            elif kind == "param":
+                decl = self.param(stmt)
+                params = [p for p in params if p.name != decl.name] + [decl]
+            elif kind == "input":
+                name, shape, dtype = stmt.children
+                inputs.append(InputDecl(str(name), self.shape(shape), str(dtype) if dtype else "float32",
+                                        _meta_span(self.source, stmt)))
+            elif kind == "assign":
+                name, src, _pipe, chain = stmt.children
+                nodes.append(Node(str(name), self.source_expr(src), self.chain(chain), _meta_span(self.source, stmt)))
+            elif kind == "output":
+                outputs.extend(str(t) for t in stmt.children if isinstance(t, Token))
+            elif kind == "heads":
+                name, _times, count, src, _pipe, chain = stmt.children
+                heads.append(Heads(str(name), _literal(count) if count is not None else 1, self.source_expr(src),
+                                   self.chain(chain), _meta_span(self.source, stmt)))
+        return Preset(str(name_tok), family, doc, tuple(params), tuple(inputs), tuple(nodes), tuple(outputs),
+                      tuple(heads), _meta_span(self.source, tree))
+
+
+def parse_spec_file(text: str, name: str) -> list[Preset]:
+    """Parse a ``.spec`` file into its presets."""
+    source = Source(name, text)
+    parser = _parser("spec.lark")
+    try:
+        tree = parser.parse(text if text.endswith("\n") else text + "\n")
+    except UnexpectedInput as err:
+        raise _syntax_error(parser, err, source, (1, 1)) from None
+    return _SpecReader(source).presets(tree)

@@ -1,0 +1,321 @@
+"""Primitive layers: the Keras layer types every kind lowers to.
+
+Each primitive knows, in pure Python, its output shape, its exact parameter count
+(trainable, non-trainable) as Keras 3 counts it, its multiply-accumulates, and how
+to make the Keras layer.  Keras is imported only inside ``make``; nothing here may
+import it at module level (``params`` and ``check`` must stay fast).
+
+Shapes exclude the batch axis; ``None`` is a length not known until run time.
+MAC convention: one multiply-accumulate per weight use (a fused multiply-add is one
+MAC, FLOPs ≈ 2 × MACs); activations, pooling, normalisation and additions count 0.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable, Optional
+
+Shape = tuple[Optional[int], ...]
+
+
+class ShapeProblem(Exception):
+    """Raised by a shape rule; the caller turns it into a positioned SpecError."""
+
+
+def _prod(dims: Shape) -> int | None:
+    out = 1
+    for d in dims:
+        if d is None:
+            return None
+        out *= d
+    return out
+
+
+def _times(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a * b
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: str
+    keras_class: str
+    shape: Callable[[list[Shape], dict], Shape]
+    params: Callable[[list[Shape], dict], tuple[int, int]] = lambda s, c: (0, 0)
+    macs: Callable[[list[Shape], Shape, dict], Optional[int]] = lambda s, o, c: 0
+    kwargs: Callable[[dict], dict] = lambda c: {}
+    make: Optional[Callable[[Any, dict, str], Any]] = None  # (keras, cfg, name) -> layer
+    call: Optional[Callable[[Any, list], Any]] = None  # (layer, inputs) -> tensor
+
+
+PRIMITIVES: dict[str, Primitive] = {}
+
+
+def primitive(p: Primitive) -> Primitive:
+    PRIMITIVES[p.name] = p
+    return p
+
+
+def _need_rank(shape: Shape, ranks: tuple[int, ...], what: str) -> None:
+    if len(shape) not in ranks:
+        want = " or ".join(
+            {1: "a vector (features)", 2: "a sequence (length × channels)"}.get(r, f"rank {r}") for r in ranks
+        )
+        raise ShapeProblem(f"{what} needs {want}, but its input is {format_shape(shape)}")
+
+
+def format_shape(shape: Shape) -> str:
+    if not shape:
+        return "a scalar"
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
+
+
+def _keras_act(name: str | None) -> str | None:
+    if name in (None, "linear"):
+        return None
+    return name.replace("-", "_")
+
+
+def _regularizer(keras: Any, cfg: dict) -> Any:
+    l1, l2 = cfg.get("l1", 0.0) or 0.0, cfg.get("l2", 0.0) or 0.0
+    return keras.regularizers.L1L2(l1=l1, l2=l2) if (l1 or l2) else None
+
+
+def conv_length(length: int | None, kernel: int, stride: int, dilation: int, padding: str) -> int | None:
+    if length is None:
+        return None
+    if padding in ("same", "causal"):
+        return math.ceil(length / stride)
+    span = dilation * (kernel - 1) + 1
+    if length < span:
+        raise ShapeProblem(
+            f"needs at least {span} positions (kernel {kernel}"
+            + (f", dilation {dilation}" if dilation > 1 else "")
+            + f") but its input has {length}"
+        )
+    return (length - span) // stride + 1
+
+
+def pool_length(length: int | None, pool: int, stride: int, padding: str) -> int | None:
+    if length is None:
+        return None
+    if padding == "same":
+        return math.ceil(length / stride)
+    if length < pool:
+        raise ShapeProblem(f"pools {pool} positions but its input has only {length}")
+    return (length - pool) // stride + 1
+
+
+# ---------------------------------------------------------------- convolution & dense
+
+
+def _conv_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), "a 1-D convolution")
+    return (conv_length(s[0][0], c["kernel"], c["stride"], c["dilation"], c["padding"]), c["filters"])
+
+
+def _conv_make(keras: Any, c: dict, name: str) -> Any:
+    return keras.layers.Conv1D(
+        c["filters"], c["kernel"], strides=c["stride"], dilation_rate=c["dilation"], padding=c["padding"],
+        activation=_keras_act(c.get("activation")), use_bias=c.get("bias", True),
+        kernel_regularizer=_regularizer(keras, c), name=name,
+    )
+
+
+primitive(Primitive(
+    "conv1d", "Conv1D", _conv_shape,
+    params=lambda s, c: (c["kernel"] * s[0][1] * c["filters"] + (c["filters"] if c.get("bias", True) else 0), 0),
+    macs=lambda s, o, c: _times(o[0], c["kernel"] * s[0][1] * c["filters"]),
+    make=_conv_make,
+))
+
+
+def _dense_shape(s: list[Shape], c: dict) -> Shape:
+    if not s[0]:
+        raise ShapeProblem("a dense layer needs at least a vector input")
+    return (*s[0][:-1], c["units"])
+
+
+primitive(Primitive(
+    "dense", "Dense", _dense_shape,
+    params=lambda s, c: (s[0][-1] * c["units"] + (c["units"] if c.get("bias", True) else 0), 0),
+    macs=lambda s, o, c: _times(_prod(s[0][:-1]), s[0][-1] * c["units"]),
+    make=lambda keras, c, name: keras.layers.Dense(
+        c["units"], activation=_keras_act(c.get("activation")), use_bias=c.get("bias", True),
+        kernel_regularizer=_regularizer(keras, c), name=name,
+    ),
+))
+
+primitive(Primitive(
+    "embedding", "Embedding",
+    lambda s, c: (_need_rank(s[0], (1,), "an embedding") or (*s[0], c["dim"])),
+    params=lambda s, c: (c["vocab"] * c["dim"], 0),
+    make=lambda keras, c, name: keras.layers.Embedding(c["vocab"], c["dim"], mask_zero=c.get("mask", False), name=name),
+))
+
+# ---------------------------------------------------------------- shape-only layers
+
+primitive(Primitive(
+    "activation", "Activation", lambda s, c: s[0],
+    make=lambda keras, c, name: keras.layers.Activation(_keras_act(c["fn"]) or "linear", name=name),
+))
+primitive(Primitive(
+    "dropout", "Dropout", lambda s, c: s[0],
+    make=lambda keras, c, name: keras.layers.Dropout(c["rate"], name=name),
+))
+primitive(Primitive(
+    "flatten", "Flatten",
+    lambda s, c: (_prod(s[0]),) if len(s[0]) != 1 else s[0],
+    make=lambda keras, c, name: keras.layers.Flatten(name=name),
+))
+
+
+def _pool_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), "pooling")
+    return (pool_length(s[0][0], c["pool"], c["stride"], c["padding"]), s[0][1])
+
+
+primitive(Primitive(
+    "maxpool1d", "MaxPooling1D", _pool_shape,
+    make=lambda keras, c, name: keras.layers.MaxPooling1D(c["pool"], strides=c["stride"], padding=c["padding"], name=name),
+))
+primitive(Primitive(
+    "avgpool1d", "AveragePooling1D", _pool_shape,
+    make=lambda keras, c, name: keras.layers.AveragePooling1D(c["pool"], strides=c["stride"], padding=c["padding"], name=name),
+))
+
+
+def _global_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), "global pooling")
+    return (s[0][1],)
+
+
+primitive(Primitive(
+    "gap1d", "GlobalAveragePooling1D", _global_shape,
+    make=lambda keras, c, name: keras.layers.GlobalAveragePooling1D(name=name),
+))
+primitive(Primitive(
+    "gmp1d", "GlobalMaxPooling1D", _global_shape,
+    make=lambda keras, c, name: keras.layers.GlobalMaxPooling1D(name=name),
+))
+
+
+def _crop_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), "cropping")
+    n = s[0][0]
+    if n is not None and n - c["left"] - c["right"] < 1:
+        raise ShapeProblem(f"crops {c['left'] + c['right']} positions from an input of {n}")
+    return (None if n is None else n - c["left"] - c["right"], s[0][1])
+
+
+primitive(Primitive(
+    "crop1d", "Cropping1D", _crop_shape,
+    make=lambda keras, c, name: keras.layers.Cropping1D((c["left"], c["right"]), name=name),
+))
+
+# ---------------------------------------------------------------- normalisation
+
+primitive(Primitive(
+    "batchnorm", "BatchNormalization", lambda s, c: s[0],
+    params=lambda s, c: (2 * s[0][-1], 2 * s[0][-1]),
+    make=lambda keras, c, name: keras.layers.BatchNormalization(
+        momentum=c.get("momentum", 0.99), epsilon=c.get("epsilon", 1e-3), name=name),
+))
+primitive(Primitive(
+    "layernorm", "LayerNormalization", lambda s, c: s[0],
+    params=lambda s, c: (2 * s[0][-1], 0),
+    make=lambda keras, c, name: keras.layers.LayerNormalization(epsilon=c.get("epsilon", 1e-3), name=name),
+))
+
+# ---------------------------------------------------------------- merging
+
+
+def _same_shapes(s: list[Shape], c: dict) -> Shape:
+    first = s[0]
+    for other in s[1:]:
+        if tuple(other) != tuple(first):
+            raise ShapeProblem(f"adds tensors of different shapes {format_shape(first)} and {format_shape(other)}")
+    return first
+
+
+primitive(Primitive(
+    "add", "Add", _same_shapes,
+    make=lambda keras, c, name: keras.layers.Add(name=name),
+    call=lambda layer, xs: layer(xs),
+))
+
+
+def _concat_shape(s: list[Shape], c: dict) -> Shape:
+    ranks = {len(x) for x in s}
+    if len(ranks) != 1:
+        raise ShapeProblem("concatenates tensors of different ranks: " + ", ".join(format_shape(x) for x in s))
+    for x in s[1:]:
+        if tuple(x[:-1]) != tuple(s[0][:-1]):
+            raise ShapeProblem(
+                "concatenates tensors whose leading dimensions differ: " + ", ".join(format_shape(x) for x in s)
+            )
+    last = [x[-1] for x in s]
+    return (*s[0][:-1], None if None in last else sum(last))
+
+
+primitive(Primitive(
+    "concatenate", "Concatenate", _concat_shape,
+    make=lambda keras, c, name: keras.layers.Concatenate(axis=-1, name=name),
+    call=lambda layer, xs: layer(xs),
+))
+
+# ---------------------------------------------------------------- recurrent & attention
+
+_GATES = {"gru": 3, "lstm": 4}
+
+
+def _rnn_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), f"a recurrent layer ({c['cell'].upper()})")
+    width = c["units"] * (2 if c["bidirectional"] else 1)
+    return (s[0][0], width) if c["sequences"] else (width,)
+
+
+def _rnn_params(s: list[Shape], c: dict) -> tuple[int, int]:
+    u, n_in, gates = c["units"], s[0][1], _GATES[c["cell"]]
+    # Keras 3 GRU with reset_after keeps two bias vectors (input and recurrent).
+    bias = 2 if (c["cell"] == "gru" and c.get("reset_after", True)) else 1
+    per_direction = gates * u * (n_in + u + bias)
+    return (per_direction * (2 if c["bidirectional"] else 1), 0)
+
+
+def _rnn_macs(s: list[Shape], o: Shape, c: dict) -> int | None:
+    u, n_in, gates = c["units"], s[0][1], _GATES[c["cell"]]
+    return _times(s[0][0], gates * u * (n_in + u) * (2 if c["bidirectional"] else 1))
+
+
+def _rnn_make(keras: Any, c: dict, name: str) -> Any:
+    extra = {"reset_after": c.get("reset_after", True)} if c["cell"] == "gru" else {}
+    cls = keras.layers.GRU if c["cell"] == "gru" else keras.layers.LSTM
+    inner_name = name if not c["bidirectional"] else f"{name}_{c['cell']}"
+    layer = cls(c["units"], return_sequences=c["sequences"], kernel_regularizer=_regularizer(keras, c),
+                name=inner_name, **extra)
+    return keras.layers.Bidirectional(layer, name=name) if c["bidirectional"] else layer
+
+
+primitive(Primitive("rnn", "RNN", _rnn_shape, params=_rnn_params, macs=_rnn_macs, make=_rnn_make))
+
+
+def _mha_params(s: list[Shape], c: dict) -> tuple[int, int]:
+    d, h, k = s[0][-1], c["heads"], c["key_dim"]
+    return (4 * d * h * k + 3 * h * k + d, 0)
+
+
+def _mha_macs(s: list[Shape], o: Shape, c: dict) -> int | None:
+    t, d, hk = s[0][0], s[0][1], c["heads"] * c["key_dim"]
+    if t is None:
+        return None
+    return 4 * t * d * hk + 2 * t * t * hk
+
+
+primitive(Primitive(
+    "mha", "MultiHeadAttention",
+    lambda s, c: (_need_rank(s[0], (2,), "self-attention") or s[0]),
+    params=_mha_params, macs=_mha_macs,
+    make=lambda keras, c, name: keras.layers.MultiHeadAttention(c["heads"], c["key_dim"], dropout=c.get("rate", 0.0), name=name),
+    call=lambda layer, xs: layer(xs[0], xs[0]),
+))

@@ -1,0 +1,216 @@
+"""The layer registry: one entry per layer kind.
+
+An entry says everything about a kind: its keyword and aliases, its argument
+signature with defaults, a one-line doc, and how it *lowers* to primitive Keras
+layers (see :mod:`specdsl.primitives`).  Shapes, exact parameter counts, MACs and
+the Keras graph all follow from the lowering, so a kind's counting and building can
+never disagree.  Adding a kind is one ``register(Kind(...))`` call; the grammar
+does not change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Union
+
+from .errors import SpecError, Span, did_you_mean, quoted_list
+from .ir import Chain, Var
+
+if TYPE_CHECKING:
+    from .lowering import BlockContext, Tensor
+
+REQUIRED = object()
+
+ACTIVATIONS = (
+    "linear", "relu", "gelu", "sigmoid", "tanh", "softmax", "elu", "selu", "swish",
+    "softplus", "hard-sigmoid", "leaky-relu", "exp",
+)
+TRUE_WORDS = {"yes": True, "true": True, "on": True, "no": False, "false": False, "off": False}
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument of a layer kind.
+
+    ``type`` is one of int, float, choice, bool, stages, chain.  ``setting`` names a
+    model-wide setting (a preset parameter such as ``dropout`` or ``l2``) that
+    supplies the default, which is how DeepCpG's bare ``do`` takes ``--dropout``.
+    """
+
+    name: str
+    type: str
+    default: Any = REQUIRED
+    doc: str = ""
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_max: bool = False
+    setting: str | None = None
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+    def describe(self) -> str:
+        if self.type == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.type == "int":
+            low = 1 if self.minimum is None else int(self.minimum)
+            return f"a whole number ≥ {low}"
+        if self.type == "float":
+            lo = "" if self.minimum is None else f" ≥ {self.minimum:g}"
+            hi = "" if self.maximum is None else f" {'<' if self.exclusive_max else '≤'} {self.maximum:g}"
+            return "a number" + lo + (" and" if lo and hi else "") + hi
+        if self.type == "bool":
+            return "yes or no"
+        if self.type == "stages":
+            return "stages like 2x128|2x256 (N units of width F, stages separated by |)"
+        if self.type == "chain":
+            return "an architecture string such as fc[256]"
+        return self.type
+
+
+Positional = Union[str, tuple[str, str]]  # an argument name, or an F@K pair of two
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    doc: str
+    lower: Callable[["BlockContext", "Tensor"], "Tensor"]
+    args: tuple[Arg, ...] = ()
+    positional: tuple[Positional, ...] = ()
+    aliases: tuple[str, ...] = ()
+    pointwise: bool = False  # acts on the last axis only (allowed inside each[...])
+    recurrent: bool = False
+    input_dtype: str = "float32"  # what a model starting with this kind is fed
+    example: str = ""
+    shorthands: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def arg(self, name: str) -> Arg:
+        for a in self.args:
+            if a.name == name:
+                return a
+        raise KeyError(name)
+
+    def arg_names(self) -> list[str]:
+        return [a.name for a in self.args]
+
+    def signature(self) -> str:
+        pos = []
+        for p in self.positional:
+            pos.append(f"{p[0].upper()[0]}@{p[1].upper()[0]}" if isinstance(p, tuple) else p)
+        return ", ".join(pos)
+
+
+KINDS: dict[str, Kind] = {}
+_LOOKUP: dict[str, tuple[Kind, dict[str, Any]]] = {}
+
+
+def register(kind: Kind) -> Kind:
+    for key in (kind.name, *kind.aliases):
+        assert key.lower() not in _LOOKUP, f"layer keyword {key!r} registered twice"
+        _LOOKUP[key.lower()] = (kind, {})
+    for key, fixed in kind.shorthands.items():
+        assert key.lower() not in _LOOKUP, f"layer keyword {key!r} registered twice"
+        _LOOKUP[key.lower()] = (kind, fixed)
+    KINDS[kind.name] = kind
+    return kind
+
+
+def _ensure_loaded() -> None:
+    if not KINDS:
+        from . import kinds  # noqa: F401  (registers every kind)
+
+
+def all_kinds() -> dict[str, Kind]:
+    _ensure_loaded()
+    return KINDS
+
+
+def keywords() -> list[str]:
+    _ensure_loaded()
+    return sorted(_LOOKUP)
+
+
+def lookup(word: str, span: Span | None = None) -> tuple[Kind, dict[str, Any]]:
+    """Find a kind by keyword, alias or shorthand (case-insensitive)."""
+    _ensure_loaded()
+    hit = _LOOKUP.get(word.lower())
+    if hit is None:
+        raise SpecError(
+            f"unknown layer kind '{word}'",
+            span=span,
+            expected="a layer kind: " + quoted_list(sorted(KINDS), limit=40),
+            hint=did_you_mean(word, _LOOKUP) or "run 'specdsl kinds' to list every layer kind",
+        )
+    return hit
+
+
+def check_value(kind: Kind, arg: Arg, value: Any, span: Span | None) -> Any:
+    """Validate one argument value against its signature and normalise it."""
+    if isinstance(value, Var):
+        return value  # checked again once the parameter is bound
+
+    def bad(what: str) -> SpecError:
+        return SpecError(
+            f"{kind.name}: argument '{arg.name}' {what}",
+            span=span,
+            expected=arg.describe(),
+            hint=arg.doc or None,
+        )
+
+    t = arg.type
+    if t == "chain":
+        if not isinstance(value, Chain):
+            raise bad(f"must be an architecture string, not {value!r}")
+        return value
+    if t == "stages":
+        if isinstance(value, Chain) or not isinstance(value, tuple):
+            raise bad("must be written as stages")
+        out = []
+        for n, w in value:
+            if isinstance(n, Var) or isinstance(w, Var):
+                out.append((n, w))
+                continue
+            if not (isinstance(n, int) and isinstance(w, int)) or n < 1 or w < 1:
+                raise bad(f"has a stage {n}x{w} that is not two whole numbers ≥ 1")
+            out.append((n, w))
+        return tuple(out)
+    if isinstance(value, (tuple, Chain)):
+        raise bad("has the wrong form")
+    if t == "bool":
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str) and value.lower() in TRUE_WORDS:
+            return TRUE_WORDS[value.lower()]
+        raise bad(f"must be yes or no, not '{value}'")
+    if t == "choice":
+        if isinstance(value, str) and value.lower() in arg.choices:
+            return value.lower()
+        hint = did_you_mean(str(value), arg.choices)
+        err = bad(f"cannot be '{value}'")
+        err.hint = hint or err.hint
+        raise err
+    if t == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise bad(f"must be a whole number, not {value}")
+        low = 1 if arg.minimum is None else arg.minimum
+        if value < low:
+            raise bad(f"must be ≥ {low:g}, not {value}")
+        return value
+    if t == "float":
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise bad(f"must be a number, not '{value}'")
+        value = float(value)
+        if arg.minimum is not None and value < arg.minimum:
+            raise bad(f"must be ≥ {arg.minimum:g}, not {value:g}")
+        if arg.maximum is not None and (value > arg.maximum or (arg.exclusive_max and value >= arg.maximum)):
+            raise bad(f"must be {'<' if arg.exclusive_max else '≤'} {arg.maximum:g}, not {value:g}")
+        return value
+    raise AssertionError(t)
