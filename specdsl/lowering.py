@@ -95,6 +95,13 @@ class LayerGraph:
         self.layers.append(node)
         return Tensor(node.name, out)
 
+    def rename(self, tensor: Tensor, name: str) -> Tensor:
+        """Give the layer that made ``tensor`` a chosen name (output heads are named by the spec)."""
+        node = next(n for n in self.layers if n.name == tensor.node)
+        self._names.discard(node.name)
+        node.name = self.unique(name)
+        return Tensor(node.name, tensor.shape, tensor.dtype)
+
     # totals -----------------------------------------------------------------
     @property
     def trainable(self) -> int:

@@ -1,0 +1,58 @@
+"""Layer graph → Keras 3 functional model.
+
+The graph is already checked and named, so this is a literal walk: one Keras layer
+per graph node, built with the stock layer classes (no ``Lambda``), which is what
+lets a saved ``.keras`` file load with ``safe_mode=True`` in a fresh process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import SpecError
+from ..lowering import LayerGraph
+from ..primitives import PRIMITIVES
+
+
+def build_keras_model(graph: LayerGraph) -> Any:
+    import keras
+
+    tensors: dict[str, Any] = {}
+    inputs = []
+    for node in graph.inputs:
+        x = keras.Input(shape=node.shape, dtype=node.dtype, name=node.name)
+        tensors[node.name] = x
+        inputs.append(x)
+    for node in graph.layers:
+        prim = PRIMITIVES[node.prim]
+        layer = prim.make(keras, node.config, node.name)
+        args = [tensors[i] for i in node.inputs]
+        if prim.call is not None:
+            tensors[node.name] = prim.call(layer, args)
+        else:
+            tensors[node.name] = layer(args[0])
+    outputs = [tensors[o] for o in graph.outputs]
+    name = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in graph.name) or "model"
+    return keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0],
+                       outputs=outputs if len(outputs) > 1 else outputs[0], name=name)
+
+
+def save_model(model: Any, path: str | Path) -> Path:
+    """Save atomically: a crash mid-write never leaves a truncated ``.keras`` file."""
+    import os
+    import tempfile
+
+    path = Path(path)
+    if path.suffix != ".keras":
+        raise SpecError(f"the output file must end in .keras, not '{path.name}'", file=str(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent, prefix=f".{path.stem}.")
+    os.close(fd)
+    try:
+        model.save(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path

@@ -1,0 +1,286 @@
+"""Instantiate a preset (or an ad-hoc architecture string) into a layer graph.
+
+Binding happens here: parameter overrides (``--set``), input-shape overrides
+(``--input``), ``$name`` references inside architecture strings, ``use`` of other
+presets, and output heads.  The result is the lowered :class:`LayerGraph` that both
+the parameter report and the Keras backend consume.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any, Mapping, Union
+
+from .errors import SpecError, Span, did_you_mean
+from .ir import Block, Chain, Concat, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
+from .lowering import LayerGraph, Tensor, lower_chain
+from .parsing import parse_chain
+from .presets import find_preset, get_preset
+from .primitives import Shape
+from .registry import all_kinds, check_value
+
+DEFAULT_SETTINGS = (("dropout", 0.0), ("l1", 0.0), ("l2", 0.0))
+
+
+def adhoc_preset(text: str, chain: Chain | None = None) -> Preset:
+    """Wrap a bare architecture string as a one-input preset."""
+    chain = chain if chain is not None else parse_chain(text)
+    first = _first_block(chain)
+    dtype = all_kinds()[first.kind].input_dtype if first else "float32"
+    shape: tuple = (1000,) if dtype == "int32" else (1001, 4)
+    params = [ParamDecl(n, v, "model-wide default") for n, v in DEFAULT_SETTINGS]
+    params += [ParamDecl(v, None, "set with --set") for v in sorted(_vars_in(chain))]
+    return Preset("spec", "", "", tuple(params), (InputDecl("input", shape, dtype),),
+                  (Node("", Ref("input"), chain),))
+
+
+def _first_block(chain: Chain) -> Block | None:
+    for item in chain.items:
+        return _first_block(item.body) if isinstance(item, Repeat) else item
+    return None
+
+
+def _vars_in(chain: Chain) -> set[str]:
+    found: set[str] = set()
+    for item in chain.items:
+        if isinstance(item, Repeat):
+            found |= _vars_in(item.body)
+            continue
+        for _, value in item.args:
+            if isinstance(value, Var):
+                found.add(value.name)
+            elif isinstance(value, Chain):
+                found |= _vars_in(value)
+            elif isinstance(value, tuple):
+                found |= {x.name for pair in value for x in pair if isinstance(x, Var)}
+    return found
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """``KEY=VALUE`` from the command line; numbers become numbers."""
+    if "=" not in text:
+        raise SpecError(f"'{text}' is not KEY=VALUE", expected="e.g. --set dna_wlen=501")
+    key, value = text.split("=", 1)
+    return key.strip(), _coerce(value.strip())
+
+
+def _coerce(value: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(value)
+        except ValueError:
+            pass
+    return value
+
+
+def parse_shape(text: str) -> tuple:
+    """``1001x4`` → (1001, 4); ``?`` is a length known only at run time."""
+    dims = []
+    for part in text.lower().split("x"):
+        part = part.strip()
+        if part in ("?", "none"):
+            dims.append(None)
+        elif part.isdigit() and int(part) > 0:
+            dims.append(int(part))
+        else:
+            raise SpecError(f"'{text}' is not a shape", expected="dimensions joined by x, e.g. 1001x4 or 50x100")
+    return tuple(dims)
+
+
+class _Instantiator:
+    def __init__(self, graph: LayerGraph):
+        self.graph = graph
+
+    def bind_params(self, preset: Preset, overrides: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+        values = preset.param_defaults()
+        for key, value in overrides.items():
+            if key not in values:
+                if not strict:
+                    continue
+                raise SpecError(
+                    f"{preset.name} has no parameter '{key}'",
+                    expected="one of " + ", ".join(values) if values else "no parameters",
+                    hint=did_you_mean(key, values),
+                )
+            default = values[key]
+            if isinstance(default, (int, float)) and not isinstance(value, (int, float)):
+                raise SpecError(f"parameter '{key}' of {preset.name} must be a number, not '{value}'")
+            if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
+                if not value.is_integer():
+                    raise SpecError(f"parameter '{key}' of {preset.name} must be a whole number, not {value}")
+                value = int(value)
+            values[key] = value
+        for name, value in values.items():
+            if value is None:
+                raise SpecError(f"the architecture uses ${name} but no value was given",
+                                hint=f"add --set {name}=VALUE")
+        return values
+
+    def substitute(self, chain: Chain, values: Mapping[str, Any]) -> Chain:
+        items = []
+        for item in chain.items:
+            if isinstance(item, Repeat):
+                items.append(replace(item, body=self.substitute(item.body, values)))
+            else:
+                items.append(self._substitute_block(item, values))
+        return replace(chain, items=tuple(items))
+
+    def _substitute_block(self, block: Block, values: Mapping[str, Any]) -> Block:
+        kind = all_kinds()[block.kind]
+        args = []
+        for key, value in block.args:
+            arg = kind.arg(key)
+            if isinstance(value, Chain):
+                value = self.substitute(value, values)
+            elif isinstance(value, tuple):
+                value = tuple(tuple(self._value(x, values, block.span) for x in pair) for pair in value)
+                value = check_value(kind, arg, value, block.span)
+            else:
+                value = check_value(kind, arg, self._value(value, values, block.span), block.span)
+            args.append((key, value))
+        return replace(block, args=tuple(args))
+
+    def _value(self, value: Any, values: Mapping[str, Any], span: Span | None) -> Any:
+        if not isinstance(value, Var):
+            return value
+        if value.name not in values:
+            raise SpecError(f"unknown parameter ${value.name}", span=span, hint=did_you_mean(value.name, values))
+        return values[value.name]
+
+    def shape(self, decl: InputDecl, values: Mapping[str, Any]) -> Shape:
+        dims = []
+        for d in decl.shape:
+            if isinstance(d, str):
+                if d not in values:
+                    raise SpecError(f"input '{decl.name}' uses an unknown parameter '{d}'", span=decl.span,
+                                    hint=did_you_mean(d, values))
+                d = values[d]
+                if not isinstance(d, int) or d < 1:
+                    raise SpecError(f"input '{decl.name}': dimension '{d}' must be a whole number ≥ 1",
+                                    span=decl.span)
+            dims.append(d)
+        return tuple(dims)
+
+    def emit(self, preset: Preset, values: Mapping[str, Any], bound: list[Tensor] | None,
+             input_shapes: Mapping[str, Shape] | None = None) -> list[Tensor]:
+        env: dict[str, Tensor] = {}
+        if bound is None:
+            shapes = dict(input_shapes or {})
+            if "" in shapes:  # an unnamed --input applies to a single-input model
+                if len(preset.inputs) != 1:
+                    raise SpecError(f"{preset.name} has {len(preset.inputs)} inputs; name the one to reshape",
+                                    expected="--input NAME=SHAPE with NAME one of "
+                                    + ", ".join(i.name for i in preset.inputs))
+                shapes[preset.inputs[0].name] = shapes.pop("")
+            for name in shapes:
+                if name not in {i.name for i in preset.inputs}:
+                    raise SpecError(f"{preset.name} has no input '{name}'",
+                                    hint=did_you_mean(name, [i.name for i in preset.inputs]))
+            for decl in preset.inputs:
+                shape = shapes.get(decl.name) or self.shape(decl, values)
+                env[decl.name] = self.graph.add_input(decl.name, shape, decl.dtype, decl.span)
+        else:
+            if len(bound) != len(preset.inputs):
+                raise SpecError(f"{preset.name} takes {len(preset.inputs)} input(s) but is given {len(bound)}",
+                                span=preset.span)
+            env.update({decl.name: t for decl, t in zip(preset.inputs, bound)})
+
+        last: Tensor | None = None
+        for node in preset.nodes:
+            x = self.source(node.source, env, values, node.name)
+            x = lower_chain(self.graph, self.substitute(node.chain, values), x, node.name, values)
+            env[node.name] = last = x
+        outputs = [self.lookup(name, env, preset.span) for name in preset.outputs]
+        for head in preset.heads:
+            count = head.count if isinstance(head.count, int) else values.get(head.count)
+            if not isinstance(count, int) or count < 1:
+                raise SpecError(f"output '{head.name}': the number of heads must be a whole number ≥ 1",
+                                span=head.span)
+            x = self.source(head.source, env, values, head.name)
+            chain = self.substitute(head.chain, values)
+            for i in range(1, count + 1):
+                name = head.name if count == 1 else f"{head.name}_{i}"
+                y = lower_chain(self.graph, chain, x, name, values)
+                outputs.append(self.graph.rename(y, name) if y.node != x.node else y)
+        if not outputs:
+            if last is None:
+                raise SpecError(f"{preset.name} computes nothing", span=preset.span)
+            outputs = [last]
+        return outputs
+
+    def lookup(self, name: str, env: Mapping[str, Tensor], span: Span | None) -> Tensor:
+        if name not in env:
+            raise SpecError(f"unknown tensor '{name}'", span=span,
+                            expected="an input or a name assigned above", hint=did_you_mean(name, env))
+        return env[name]
+
+    def source(self, src: Union[Ref, Concat, Use], env: dict[str, Tensor], values: Mapping[str, Any],
+               target: str) -> Tensor:
+        if isinstance(src, Ref):
+            return self.lookup(src.name, env, src.span)
+        if isinstance(src, Concat):
+            parts = [self.lookup(n, env, src.span) for n in src.names]
+            return self.graph.add("concatenate", parts, f"{target}_concat", {}, kind="concat",
+                                  spec="concat(" + ", ".join(src.names) + ")", span=src.span)
+        callee_name = src.preset
+        if isinstance(callee_name, Var):
+            callee_name = str(self._value(callee_name, values, src.span))
+        callee = find_preset(callee_name)
+        if callee is None:
+            get_preset(callee_name)  # raises with a suggestion
+        args = [self.source(a, env, values, target) for a in src.args]
+        callee_values = self.bind_params(callee, {k: v for k, v in values.items()
+                                                  if k in callee.param_defaults()}, strict=False)
+        outs = self.emit(callee, callee_values, args)
+        if len(outs) != 1:
+            raise SpecError(f"use {callee.name}: it has {len(outs)} outputs, but use needs exactly one",
+                            span=src.span)
+        return outs[0]
+
+
+def build_graph(preset: Preset, params: Mapping[str, Any] | None = None,
+                inputs: Mapping[str, Shape] | None = None) -> LayerGraph:
+    """Bind parameters and input shapes, lower every block, and check every shape."""
+    graph = LayerGraph(preset.name)
+    inst = _Instantiator(graph)
+    values = inst.bind_params(preset, params or {}, strict=True)
+    graph.settings = dict(values)
+    graph.outputs = [t.node for t in inst.emit(preset, values, None, inputs)]
+    return graph
+
+
+def resolve_target(target: str) -> Preset:
+    """A preset name, a spec file (``file.spec`` or ``file.spec:Preset``), or an architecture string."""
+    from pathlib import Path
+
+    from .presets import load_spec_file
+
+    path_part, _, name = target.partition(":")
+    if path_part.endswith(".spec") or Path(path_part).is_file():
+        presets = load_spec_file(path_part)
+        if name:
+            for p in presets:
+                if p.name.lower() == name.lower():
+                    return p
+            raise SpecError(f"{path_part} has no preset '{name}'",
+                            hint=did_you_mean(name, [p.name for p in presets]), file=path_part)
+        if len(presets) != 1:
+            raise SpecError(f"{path_part} defines {len(presets)} presets; pick one as FILE:NAME",
+                            expected=", ".join(p.name for p in presets) or "a preset", file=path_part)
+        return presets[0]
+    preset = find_preset(target)
+    if preset is not None:
+        return preset
+    try:
+        return adhoc_preset(target)
+    except SpecError as err:
+        # A single word that is neither a preset nor a layer kind is most likely a misspelt preset.
+        if target.replace("-", "").isalnum() and err.message.startswith("unknown layer kind"):
+            from .presets import all_presets
+
+            names = [p.name for p in all_presets()]
+            hint = did_you_mean(target, names)
+            if hint:
+                raise SpecError(f"unknown preset or layer kind '{target}'", span=err.span, hint=hint,
+                                expected="a preset name (specdsl presets) or an architecture string") from None
+        raise
