@@ -1,0 +1,66 @@
+"""The library calls behind every CLI verb, for use from Python too.
+
+``analyse`` and ``check`` never import TensorFlow; ``build_model`` and
+``compile_to_file`` do, lazily.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from .errors import SpecError, did_you_mean
+from .lowering import LayerGraph
+from .model import build_graph, parse_override, parse_shape, resolve_target
+from .presets import all_presets
+
+
+def parse_inputs(items: Iterable[str]) -> dict[str, tuple]:
+    """``--input 500x4`` or ``--input NAME=500x4`` (repeatable)."""
+    shapes: dict[str, tuple] = {}
+    for item in items:
+        name, _, shape = item.rpartition("=")
+        shapes[name.strip()] = parse_shape(shape)
+    return shapes
+
+
+def parse_settings(items: Iterable[str]) -> dict[str, Any]:
+    return dict(parse_override(item) for item in items)
+
+
+def analyse(target: str, params: Mapping[str, Any] | None = None,
+            inputs: Mapping[str, tuple] | None = None) -> LayerGraph:
+    """Shapes, exact parameter counts and MACs of a preset, spec file or architecture string."""
+    return build_graph(resolve_target(target), params, inputs)
+
+
+def build_model(target: str, params: Mapping[str, Any] | None = None,
+                inputs: Mapping[str, tuple] | None = None) -> Any:
+    """A ``keras.Model`` (functional) for the target."""
+    from .backend.keras_model import build_keras_model
+
+    return build_keras_model(analyse(target, params, inputs))
+
+
+def compile_to_file(target: str, out: str | Path, params: Mapping[str, Any] | None = None,
+                    inputs: Mapping[str, tuple] | None = None) -> tuple[Any, LayerGraph]:
+    from .backend.keras_model import build_keras_model, save_model
+
+    if not str(out).endswith(".keras"):
+        raise SpecError(f"the output file must end in .keras, not '{Path(out).name}'", file=str(out))
+    graph = analyse(target, params, inputs)
+    model = build_keras_model(graph)
+    save_model(model, out)
+    return model, graph
+
+
+def presets_table(family: str | None = None) -> list[tuple[Any, LayerGraph]]:
+    presets = all_presets()
+    if family:
+        families = sorted({p.family for p in presets})
+        chosen = [p for p in presets if p.family.lower() == family.lower()]
+        if not chosen:
+            raise SpecError(f"no preset family '{family}'", expected="one of " + ", ".join(families),
+                            hint=did_you_mean(family, families))
+        presets = chosen
+    return [(p, build_graph(p)) for p in presets]

@@ -1,0 +1,165 @@
+"""The ``specdsl`` command: thin verbs over :mod:`specdsl.api`.
+
+User mistakes are :class:`~specdsl.errors.SpecError`: printed with position and
+caret, exit status 2, no traceback (``--debug`` shows one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable, Sequence
+
+from .errors import SpecError
+
+EXIT_USER_ERROR = 2
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    # Pipes and CI logs get a wide table rather than rich's 80-column default.
+    width = None if sys.stdout.isatty() else 200
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+
+
+def _add_binding_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", "-i", action="append", default=[], metavar="[NAME=]SHAPE",
+                   help="input shape such as 1001x4 (NAME= for a multi-input preset); repeatable")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset parameter, e.g. --set dna_wlen=501; repeatable")
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from . import api
+    from .report import preset_summary
+
+    rows = [preset_summary(p, g) for p, g in api.presets_table(args.family)]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return 0
+    from rich.table import Table
+
+    table = Table(title="specdsl presets", title_justify="left")
+    for col in ("name", "family", "inputs", "params", "spec"):
+        table.add_column(col, justify="right" if col == "params" else "left", overflow="fold")
+    for r in rows:
+        ins = ", ".join(f"{k} {'x'.join('?' if d is None else str(d) for d in v)}" for k, v in r["inputs"].items())
+        table.add_row(r["name"], r["family"], ins, f"{r['params']:,}", r["spec"] or "(graph)")
+    _console().print(table)
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from . import api
+    from .report import graph_report, render_graph_report
+
+    graph = api.analyse(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
+    report = graph_report(graph)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        render_graph_report(report, _console())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import api
+    from .primitives import format_shape
+
+    graph = api.analyse(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
+    outs = ", ".join(f"{k} {format_shape(v)}" for k, v in graph.output_shapes().items())
+    print(f"ok: {graph.name}: {graph.total:,} parameters; outputs {outs}")
+    return 0
+
+
+def cmd_compile(args: argparse.Namespace) -> int:
+    from . import api
+
+    model, graph = api.compile_to_file(args.spec, args.output, api.parse_settings(args.set),
+                                       api.parse_inputs(args.input))
+    if args.summary:
+        model.summary()
+    print(f"wrote {args.output}: {model.count_params():,} parameters")
+    return 0
+
+
+def cmd_kinds(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from .registry import all_kinds
+
+    table = Table(title="layer kinds", title_justify="left")
+    for col in ("kind", "aliases", "arguments", "what it is"):
+        table.add_column(col, overflow="fold")
+    for kind in all_kinds().values():
+        opts = ", ".join(a.name for a in kind.args if not a.required)
+        sig = kind.signature() + (f" ; {opts}" if opts else "")
+        aliases = ", ".join(kind.aliases + tuple(kind.shorthands))
+        table.add_row(kind.name, aliases, sig, kind.doc)
+    _console().print(table)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="specdsl",
+        description="Compile architecture strings, presets and training configs into Keras 3 models.",
+    )
+    parser.add_argument("--version", action="version", version=f"specdsl {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show Python tracebacks for errors")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+    sub.required = True
+
+    p = sub.add_parser("presets", help="list the named presets")
+    p.add_argument("--family", "-f", help="only this family, e.g. deepcpg-dna")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("params", help="per-layer shapes, parameter counts and MACs (no TensorFlow)")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="architecture string, preset name or .spec file")
+    _add_binding_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("check", help="validate a spec; exit 0 when it is valid")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
+    _add_binding_args(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("compile", help="build the Keras model and save it as .keras")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.keras")
+    p.add_argument("--summary", action="store_true", help="print the Keras summary")
+    _add_binding_args(p)
+    p.set_defaults(func=cmd_compile)
+
+    p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
+    p.set_defaults(func=cmd_kinds)
+
+    for register in _EXTRA_VERBS:
+        register(sub)
+    return parser
+
+
+# Verbs that live in other modules add themselves here (training, configs, data).
+_EXTRA_VERBS: list[Callable[[Any], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SpecError as err:
+        if args.debug:
+            raise
+        print(err.render(), file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
