@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .errors import SpecError
 
@@ -85,6 +87,19 @@ def cmd_compile(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .backend.keras_model import load_model
+
+    model = load_model(args.model)
+    if args.summary:
+        model.summary()
+    ins = ", ".join(f"{t.name.split(':')[0]} {tuple(t.shape[1:])}" for t in model.inputs)
+    outs = ", ".join(f"{n} {tuple(t.shape[1:])}" for n, t in zip(model.output_names, model.outputs))
+    print(f"{args.model}: model '{model.name}', {model.count_params():,} parameters, "
+          f"loaded with safe_mode=True\n  inputs: {ins}\n  outputs: {outs}")
+    return 0
+
+
 def cmd_kinds(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -137,6 +152,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_binding_args(p)
     p.set_defaults(func=cmd_compile)
 
+    p = sub.add_parser("inspect", help="load a .keras file safely (safe_mode=True) and describe it")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("--summary", action="store_true", help="print the Keras summary")
+    p.set_defaults(func=cmd_inspect)
+
     p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
     p.set_defaults(func=cmd_kinds)
 
@@ -153,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.debug:  # TensorFlow's C++ start-up chatter is not for users
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:
         return int(args.func(args) or 0)
     except SpecError as err:

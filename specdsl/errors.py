@@ -9,8 +9,8 @@ with a caret under it, and exits 2 without a traceback.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Span:
     end_line: int | None = None
     end_column: int | None = None  # exclusive
 
-    def shifted(self, line: int, column: int) -> "Span":
+    def shifted(self, line: int, column: int) -> Span:
         """Map a span found in a sub-string back into its enclosing source."""
         col = self.column + (column - 1 if self.line == 1 else 0)
         end_col = None

@@ -35,7 +35,7 @@ class Block:
     """One layer kind with its written arguments, e.g. ``conv[128@11, dil=2]``."""
 
     kind: str  # canonical kind name from the registry
-    args: tuple[tuple[str, "ArgValue"], ...] = ()
+    args: tuple[tuple[str, ArgValue], ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
     written: str = field(default="", compare=False, repr=False)  # the text as the user wrote it
 
@@ -51,7 +51,7 @@ class Repeat:
     """``Nx(chain)``: the group of blocks repeated N times."""
 
     times: int
-    body: "Chain"
+    body: Chain
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -59,7 +59,7 @@ class Repeat:
 class Chain:
     """Blocks applied one after another (the ``_``-joined string)."""
 
-    items: tuple[Union[Block, Repeat], ...] = ()
+    items: tuple[Block | Repeat, ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -72,7 +72,7 @@ ArgValue = Union[Scalar, Stages, Chain]
 @dataclass(frozen=True)
 class InputDecl:
     name: str
-    shape: tuple[Union[int, str, None], ...]  # str = parameter name, None = any length
+    shape: tuple[int | str | None, ...]  # str = parameter name, None = any length
     dtype: str = "float32"
     span: Span | None = field(default=None, compare=False, repr=False)
 
@@ -93,8 +93,8 @@ class Concat:
 class Use:
     """Inline another preset's graph, binding its inputs to these sources."""
 
-    preset: Union[str, Var]
-    args: tuple["Source_", ...]
+    preset: str | Var
+    args: tuple[Source_, ...]
     span: Span | None = field(default=None, compare=False, repr=False)
 
 
@@ -116,7 +116,7 @@ class Heads:
     """``output name x count = source | chain``: ``count`` identical output heads."""
 
     name: str
-    count: Union[int, str]
+    count: int | str
     source: Source_
     chain: Chain = Chain()
     span: Span | None = field(default=None, compare=False, repr=False)
@@ -125,7 +125,7 @@ class Heads:
 @dataclass(frozen=True)
 class ParamDecl:
     name: str
-    default: Union[int, float, str]
+    default: int | float | str
     doc: str = ""
     span: Span | None = field(default=None, compare=False, repr=False)
 

@@ -8,9 +8,9 @@ before any Keras code runs, and are reported against the block that caused them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
-from .errors import SpecError, Span
+from .errors import Span, SpecError
 from .ir import Block, Chain, Repeat
 from .primitives import PRIMITIVES, Shape, ShapeProblem, format_shape
 from .registry import REQUIRED, Kind, all_kinds, check_value
@@ -35,7 +35,7 @@ class LayerNode:
     dtype: str = "float32"
     trainable: int = 0
     non_trainable: int = 0
-    macs: Optional[int] = 0
+    macs: int | None = 0
     kind: str = ""  # the spec kind this layer came from
     spec: str = ""  # the spec text of that block
     span: Span | None = None
@@ -116,7 +116,7 @@ class LayerGraph:
         return self.trainable + self.non_trainable
 
     @property
-    def macs(self) -> Optional[int]:
+    def macs(self) -> int | None:
         values = [n.macs for n in self.layers]
         return None if any(v is None for v in values) else sum(values)
 

@@ -8,10 +8,11 @@ the parameter report and the Keras backend consume.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any, Mapping, Union
+from typing import Any
 
-from .errors import SpecError, Span, did_you_mean
+from .errors import Span, SpecError, did_you_mean
 from .ir import Block, Chain, Concat, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
 from .lowering import LayerGraph, Tensor, lower_chain
 from .parsing import parse_chain
@@ -214,7 +215,7 @@ class _Instantiator:
                             expected="an input or a name assigned above", hint=did_you_mean(name, env))
         return env[name]
 
-    def source(self, src: Union[Ref, Concat, Use], env: dict[str, Tensor], values: Mapping[str, Any],
+    def source(self, src: Ref | Concat | Use, env: dict[str, Tensor], values: Mapping[str, Any],
                target: str) -> Tensor:
         if isinstance(src, Ref):
             return self.lookup(src.name, env, src.span)

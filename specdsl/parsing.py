@@ -9,14 +9,14 @@ every argument and reporting the exact span of anything wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Union
+from functools import cache
+from typing import Any
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from .errors import Source, Span, SpecError, did_you_mean
-from .ir import (Block, Chain, Concat, Heads, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var)
+from .ir import Block, Chain, Concat, Heads, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
 from .registry import Kind, check_value, lookup
 from .resources import data_dir
 
@@ -30,7 +30,7 @@ _WORDS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _parser(grammar: str) -> Lark:
     return Lark.open(str(data_dir("grammars") / grammar), parser="lalr", propagate_positions=True,
                      maybe_placeholders=True, cache=True)
@@ -106,13 +106,13 @@ class RawBlock:
 @dataclass
 class RawRepeat:
     times: Any
-    body: "RawChain"
+    body: RawChain
     span: Span
 
 
 @dataclass
 class RawChain:
-    items: list[Union[RawBlock, RawRepeat]]
+    items: list[RawBlock | RawRepeat]
     span: Span
 
 
@@ -128,7 +128,7 @@ class _ChainReader:
     def __init__(self, text: str, source: Source, at: tuple[int, int]):
         self.text, self.source, self.at = text, source, at
 
-    def span_of(self, node: Union[Tree, Token]) -> Span:
+    def span_of(self, node: Tree | Token) -> Span:
         if isinstance(node, Token):
             return _span(self.source, self.at, node.line, node.column, node.end_line, node.end_column)
         m = node.meta
@@ -138,7 +138,7 @@ class _ChainReader:
         items = [self.item(c) for c in tree.children if isinstance(c, Tree)]
         return RawChain(items, self.span_of(tree))
 
-    def item(self, tree: Tree) -> Union[RawBlock, RawRepeat]:
+    def item(self, tree: Tree) -> RawBlock | RawRepeat:
         if tree.data == "repeat":
             times_tok, _, _, body, _ = tree.children
             return RawRepeat(self.scalar(times_tok), self.chain(body), self.span_of(tree))
@@ -165,7 +165,7 @@ class _ChainReader:
             return float(text)
         return int(text)
 
-    def value(self, node: Union[Tree, Token]) -> Any:
+    def value(self, node: Tree | Token) -> Any:
         if isinstance(node, Token):
             return self.scalar(node)
         if node.data == "pair":
@@ -190,7 +190,7 @@ def _describe_signature(kind: Kind) -> str:
 
 
 def resolve_chain(raw: RawChain) -> Chain:
-    items: list[Union[Block, Repeat]] = []
+    items: list[Block | Repeat] = []
     for item in raw.items:
         if isinstance(item, RawRepeat):
             times = item.times
@@ -307,7 +307,7 @@ class _SpecReader:
     def __init__(self, source: Source):
         self.source = source
 
-    def source_expr(self, tree: Union[Tree, Token]) -> Any:
+    def source_expr(self, tree: Tree | Token) -> Any:
         if isinstance(tree, Token):
             return Ref(str(tree), _tok_span(self.source, tree))
         span = _meta_span(self.source, tree)
@@ -317,7 +317,7 @@ class _SpecReader:
             return Concat(tuple(str(t) for t in tree.children if isinstance(t, Token)), span)
         if tree.data == "use":
             callee, *args = tree.children
-            name: Union[str, Var] = Var(callee[1:]) if callee.type == "VAR" else str(callee)
+            name: str | Var = Var(callee[1:]) if callee.type == "VAR" else str(callee)
             return Use(name, tuple(self.source_expr(a) for a in args), span)
         raise AssertionError(tree.data)
 

@@ -13,10 +13,11 @@ MAC, FLOPs ≈ 2 × MACs); activations, pooling, normalisation and additions cou
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any
 
-Shape = tuple[Optional[int], ...]
+Shape = tuple[int | None, ...]
 
 
 class ShapeProblem(Exception):
@@ -42,10 +43,10 @@ class Primitive:
     keras_class: str
     shape: Callable[[list[Shape], dict], Shape]
     params: Callable[[list[Shape], dict], tuple[int, int]] = lambda s, c: (0, 0)
-    macs: Callable[[list[Shape], Shape, dict], Optional[int]] = lambda s, o, c: 0
+    macs: Callable[[list[Shape], Shape, dict], int | None] = lambda s, o, c: 0
     kwargs: Callable[[dict], dict] = lambda c: {}
-    make: Optional[Callable[[Any, dict, str], Any]] = None  # (keras, cfg, name) -> layer
-    call: Optional[Callable[[Any, list], Any]] = None  # (layer, inputs) -> tensor
+    make: Callable[[Any, dict, str], Any] | None = None  # (keras, cfg, name) -> layer
+    call: Callable[[Any, list], Any] | None = None  # (layer, inputs) -> tensor
 
 
 PRIMITIVES: dict[str, Primitive] = {}
@@ -177,11 +178,13 @@ def _pool_shape(s: list[Shape], c: dict) -> Shape:
 
 primitive(Primitive(
     "maxpool1d", "MaxPooling1D", _pool_shape,
-    make=lambda keras, c, name: keras.layers.MaxPooling1D(c["pool"], strides=c["stride"], padding=c["padding"], name=name),
+    make=lambda keras, c, name: keras.layers.MaxPooling1D(
+        c["pool"], strides=c["stride"], padding=c["padding"], name=name),
 ))
 primitive(Primitive(
     "avgpool1d", "AveragePooling1D", _pool_shape,
-    make=lambda keras, c, name: keras.layers.AveragePooling1D(c["pool"], strides=c["stride"], padding=c["padding"], name=name),
+    make=lambda keras, c, name: keras.layers.AveragePooling1D(
+        c["pool"], strides=c["stride"], padding=c["padding"], name=name),
 ))
 
 
@@ -316,6 +319,7 @@ primitive(Primitive(
     "mha", "MultiHeadAttention",
     lambda s, c: (_need_rank(s[0], (2,), "self-attention") or s[0]),
     params=_mha_params, macs=_mha_macs,
-    make=lambda keras, c, name: keras.layers.MultiHeadAttention(c["heads"], c["key_dim"], dropout=c.get("rate", 0.0), name=name),
+    make=lambda keras, c, name: keras.layers.MultiHeadAttention(
+        c["heads"], c["key_dim"], dropout=c.get("rate", 0.0), name=name),
     call=lambda layer, xs: layer(xs[0], xs[0]),
 ))

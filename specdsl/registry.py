@@ -10,10 +10,11 @@ does not change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Union
 
-from .errors import SpecError, Span, did_you_mean, quoted_list
+from .errors import Span, SpecError, did_you_mean, quoted_list
 from .ir import Chain, Var
 
 if TYPE_CHECKING:
@@ -77,7 +78,7 @@ Positional = Union[str, tuple[str, str]]  # an argument name, or an F@K pair of 
 class Kind:
     name: str
     doc: str
-    lower: Callable[["BlockContext", "Tensor"], "Tensor"]
+    lower: Callable[[BlockContext, Tensor], Tensor]
     args: tuple[Arg, ...] = ()
     positional: tuple[Positional, ...] = ()
     aliases: tuple[str, ...] = ()

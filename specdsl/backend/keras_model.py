@@ -16,7 +16,9 @@ from ..primitives import PRIMITIVES
 
 
 def build_keras_model(graph: LayerGraph) -> Any:
-    import keras
+    from .quiet import import_keras
+
+    keras = import_keras()
 
     tensors: dict[str, Any] = {}
     inputs = []
@@ -56,3 +58,18 @@ def save_model(model: Any, path: str | Path) -> Path:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def load_model(path: str | Path) -> Any:
+    """Load a ``.keras`` file with ``safe_mode=True``: nothing in it is executed."""
+    from .quiet import import_keras
+
+    keras = import_keras()
+
+    path = Path(path)
+    if not path.is_file():
+        raise SpecError("no such file", file=str(path))
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (ValueError, OSError, TypeError) as err:
+        raise SpecError(f"cannot load this model safely: {err}", file=str(path)) from None

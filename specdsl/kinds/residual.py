@@ -8,7 +8,7 @@ branches joined by a sum.  ``NxF|NxF|...`` gives N units of output width F per s
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..registry import Arg, Kind, register
 from ._args import L1, L2, regularised

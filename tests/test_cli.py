@@ -1,0 +1,113 @@
+"""The specdsl command end to end: verbs, JSON, and the bad-input table (exit 2, no traceback)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from specdsl.cli import main
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "specdsl", *args], capture_output=True, text=True)
+
+
+def test_presets_lists_every_family(capsys) -> None:
+    assert main(["presets", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by_name = {r["name"]: r for r in rows}
+    assert by_name["CnnL2h128"]["params"] == 4_102_144
+    assert by_name["CnnL2h128"]["spec"] == "conv[128@11]_mp[4]_conv[256@3]_mp[2]_fc[128]_do"
+    assert by_name["RnnL1"]["inputs"] == {"cpg_state": [5, 50], "cpg_dist": [5, 50]}
+    assert {r["family"] for r in rows} >= {"deepcpg-dna", "deepcpg-cpg", "deepcpg-joint", "deepcpg"}
+    assert main(["presets", "--family", "DEEPCPG-JOINT", "--json"]) == 0
+    assert {r["name"] for r in json.loads(capsys.readouterr().out)} == {
+        "JointL0", "JointL1h512", "JointL2h512", "JointL3h512"}
+
+
+def test_presets_table_renders(capsys) -> None:
+    assert main(["presets"]) == 0
+    out = capsys.readouterr().out
+    assert "ResAtrous01" in out and "5,509,381" in out
+
+
+def test_params_json_has_totals_and_layers(capsys) -> None:
+    assert main(["params", "CnnL2h128", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["total"], report["trainable"], report["non_trainable"]) == (4_102_144, 4_102_144, 0)
+    assert report["macs"] == sum(r["macs"] for r in report["layers"])
+    first = report["layers"][0]
+    assert first["name"] == "dna_conv1" and first["output_shape"] == [991, 128] and first["spec"] == "conv[128@11]"
+
+
+def test_params_with_input_and_set(capsys) -> None:
+    assert main(["params", "conv[8@3]_gap", "--input", "20x4", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 3 * 4 * 8 + 8
+    assert main(["params", "DeepCpG", "--set", "cells=2", "--input", "dna=501x4", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["inputs"]["dna"]["shape"] == [501, 4] and set(report["outputs"]) == {"cpg_1", "cpg_2"}
+
+
+def test_params_table(capsys) -> None:
+    assert main(["params", "ResNet01"]) == 0
+    out = capsys.readouterr().out
+    assert "1,752,192" in out and "non-trainable 6,912" in out and "dna_resb1_s1u1_shortcut" in out
+
+
+def test_check_and_spec_files(tmp_path, capsys) -> None:
+    spec = tmp_path / "mine.spec"
+    spec.write_text('preset Tiny "a small model" {\n  input x: 100 x 4\n  y = x | conv[8@5]_gap_dense[1]\n}\n')
+    assert main(["check", str(spec)]) == 0
+    assert "Tiny: 177 parameters" in capsys.readouterr().out
+    assert main(["check", f"{spec}:tiny"]) == 0
+
+
+def test_compile_writes_a_loadable_model(tmp_path) -> None:
+    out = tmp_path / "m.keras"
+    result = run("compile", "conv[8@5]_mp[2]_fc[4]", "--input", "50x4", "-o", str(out), "--summary")
+    assert result.returncode == 0, result.stderr
+    assert out.exists() and "Total params" in result.stdout and "wrote" in result.stdout
+
+
+BAD_INPUTS = [
+    # (argv, text that must appear, caret line that must appear)
+    (["params", "conv[128@11]_mp[4]_cnv[3]"], "did you mean 'conv'?", "                       ^^^"),
+    (["params", "conv[128@11"], "the text ends too early", "^"),
+    (["params", "conv[128]"], "conv expects filters@kernel", "^^^"),
+    (["params", "CnnL2h12"], "did you mean 'CnnL2h128'?", "^^^^^^^^"),
+    (["params", "conv[128@11,dill=2]"], "did you mean 'dil'?", "^^^^^^"),
+    (["params", "mp[4,pad=sme]"], "did you mean 'same'?", "^^^^^^^"),
+    (["check", "conv[8@3]_mp[4000]"], "pools 4000 positions but its input has only 999", "^^^^^^^^"),
+    (["check", "do[1.5]"], "must be < 1", "^^^"),
+    (["check", "fc[128]__do"], "unexpected '_'", "^"),
+    (["params", "CnnL2h128", "--set", "dna_wlne=3"], "did you mean 'dna_wlen'?", None),
+    (["params", "CnnL2h128", "--input", "1001by4"], "is not a shape", None),
+    (["check", "/no/such/file.spec"], "no such file", None),
+    (["presets", "--family", "deepcpg-dan"], "did you mean 'deepcpg-dna'?", None),
+    (["compile", "CnnL1h128", "-o", "model.h5"], "must end in .keras", None),
+]
+
+
+@pytest.mark.parametrize("argv,message,caret", BAD_INPUTS)
+def test_bad_input_exits_2_with_a_positioned_message(argv, message, caret) -> None:
+    result = run(*argv)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    if caret:
+        assert caret in result.stderr
+
+
+def test_debug_shows_the_traceback() -> None:
+    result = run("--debug", "params", "cnv[3]")
+    assert result.returncode != 0 and "Traceback" in result.stderr
+
+
+def test_kinds_lists_the_registry(capsys) -> None:
+    assert main(["kinds"]) == 0
+    out = capsys.readouterr().out
+    for word in ("conv", "resb", "bgru", "each", "mha", "emb", "dilres"):
+        assert word in out
