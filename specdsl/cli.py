@@ -100,6 +100,24 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_length(args: argparse.Namespace) -> int:
+    from . import api
+    from .lengths import input_for_output, lengths_for_input
+    from .model import resolve_target
+
+    preset = resolve_target(args.spec)
+    params = api.parse_settings(args.set)
+    if args.output_length is not None:
+        answer = input_for_output(preset, args.output_length, params)
+    else:
+        answer = lengths_for_input(preset, args.input_length, params)
+    outs = ", ".join(f"{k} {v}" for k, v in answer.outputs.items())
+    rf = answer.receptive_field
+    print(f"input-length {answer.input_length} → output-length {outs}"
+          + (f"; receptive field {rf} bp" if rf else ""))
+    return 0
+
+
 def cmd_kinds(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -156,6 +174,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model", metavar="MODEL.keras")
     p.add_argument("--summary", action="store_true", help="print the Keras summary")
     p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("length", help="input length ↔ output length of a profile model (like lengthCalc)")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--output-length", type=int, metavar="N", help="find the input length for this output")
+    group.add_argument("--input-length", type=int, metavar="N", help="find the output length for this input")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset parameter, e.g. --set layers=8")
+    p.set_defaults(func=cmd_length)
 
     p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
     p.set_defaults(func=cmd_kinds)
