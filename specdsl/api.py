@@ -35,6 +35,16 @@ def analyse(target: str, params: Mapping[str, Any] | None = None,
     return build_graph(resolve_target(target), params, inputs)
 
 
+def check(target: str, params: Mapping[str, Any] | None = None,
+          inputs: Mapping[str, tuple] | None = None) -> list[LayerGraph]:
+    """Validate a target; a spec file without ``:NAME`` has every one of its presets checked."""
+    from .presets import load_spec_file
+
+    if target.endswith(".spec") and ":" not in target:
+        return [build_graph(p, params, inputs) for p in load_spec_file(target)]
+    return [analyse(target, params, inputs)]
+
+
 def build_model(target: str, params: Mapping[str, Any] | None = None,
                 inputs: Mapping[str, tuple] | None = None) -> Any:
     """A ``keras.Model`` (functional) for the target."""

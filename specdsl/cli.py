@@ -70,9 +70,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     from . import api
     from .primitives import format_shape
 
-    graph = api.analyse(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
-    outs = ", ".join(f"{k} {format_shape(v)}" for k, v in graph.output_shapes().items())
-    print(f"ok: {graph.name}: {graph.total:,} parameters; outputs {outs}")
+    for graph in api.check(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input)):
+        outs = ", ".join(f"{k} {format_shape(v)}" for k, v in graph.output_shapes().items())
+        print(f"ok: {graph.name}: {graph.total:,} parameters; outputs {outs}")
     return 0
 
 
