@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 from .errors import Span, SpecError, did_you_mean
@@ -226,9 +227,13 @@ class _Instantiator:
         callee_name = src.preset
         if isinstance(callee_name, Var):
             callee_name = str(self._value(callee_name, values, src.span))
-        callee = find_preset(callee_name)
+        callee = _sibling(src, callee_name) or find_preset(callee_name)
         if callee is None:
-            get_preset(callee_name)  # raises with a suggestion
+            try:
+                get_preset(callee_name)  # raises with a suggestion
+            except SpecError as err:
+                err.span = src.span
+                raise
         args = [self.source(a, env, values, target) for a in src.args]
         callee_values = self.bind_params(callee, {k: v for k, v in values.items()
                                                   if k in callee.param_defaults()}, strict=False)
@@ -237,6 +242,23 @@ class _Instantiator:
             raise SpecError(f"use {callee.name}: it has {len(outs)} outputs, but use needs exactly one",
                             span=src.span)
         return outs[0]
+
+
+def _sibling(use: Use, name: str) -> Preset | None:
+    """A preset defined in the same spec file as the ``use`` statement."""
+    if use.span is None:
+        return None
+    for preset in _file_presets(use.span.source.text, use.span.source.name):
+        if preset.name.lower() == name.lower():
+            return preset
+    return None
+
+
+@lru_cache(maxsize=32)
+def _file_presets(text: str, name: str) -> tuple[Preset, ...]:
+    from .parsing import parse_spec_file
+
+    return tuple(parse_spec_file(text, name))
 
 
 def build_graph(preset: Preset, params: Mapping[str, Any] | None = None,

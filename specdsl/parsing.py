@@ -391,5 +391,12 @@ def parse_spec_file(text: str, name: str) -> list[Preset]:
     try:
         tree = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
-        raise _syntax_error(parser, err, source, (1, 1)) from None
+        error = _syntax_error(parser, err, source, (1, 1))
+        words = source.line_text(error.span.line).split()
+        if words and not error.hint:  # a misspelt statement keyword reads as a name
+            error.hint = did_you_mean(words[0], _STATEMENT_KEYWORDS)
+        raise error from None
     return _SpecReader(source).presets(tree)
+
+
+_STATEMENT_KEYWORDS = ("family", "param", "preset", "input", "output", "doc", "use", "concat")
