@@ -1,0 +1,89 @@
+"""The generated reference pages (docs/language.md, docs/presets.md) never drift from the code.
+
+They are rendered from the layer registry, the grammars and the preset spec files by
+:mod:`specdsl.docgen`; a kind, argument, preset or count that changes without
+``python -m specdsl.docgen`` being run fails here, with the command to fix it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from specdsl import docgen
+from specdsl.registry import all_kinds
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+REGENERATE = "out of date: run `python -m specdsl.docgen` and commit docs/"
+
+
+@pytest.fixture(scope="module")
+def language() -> str:
+    return docgen.language_markdown()
+
+
+@pytest.fixture(scope="module")
+def presets() -> str:
+    return docgen.presets_markdown()
+
+
+def test_language_md_is_generated(language: str) -> None:
+    assert (DOCS / "language.md").read_text(encoding="utf-8") == language, REGENERATE
+
+
+def test_presets_md_is_generated(presets: str) -> None:
+    assert (DOCS / "presets.md").read_text(encoding="utf-8") == presets, REGENERATE
+
+
+def test_every_kind_alias_and_argument_is_documented(language: str) -> None:
+    for kind in all_kinds().values():
+        assert f"\n### {kind.name}\n" in language, kind.name
+        assert f"[`{kind.name}`](#{kind.name})" in language, kind.name
+        for word in (*kind.aliases, *kind.shorthands):
+            assert f"`{word}`" in language, word
+        section = language.split(f"\n### {kind.name}\n", 1)[1].split("\n### ", 1)[0]
+        for arg in kind.args:
+            assert f"| `{arg.name}` |" in section, (kind.name, arg.name)
+
+
+def test_presets_page_has_exact_counts_and_deepcpg_ground_truth(presets: str) -> None:
+    row = next(line for line in presets.splitlines() if line.startswith("| **CnnL2h128** |"))
+    assert "| 4,102,144 |" in row
+    for truth in ("4,102,789", "816,389", "5,509,381"):
+        assert truth in presets
+    ground = presets.split("### Ground truth", 1)[1].split("\n### ", 1)[0]
+    assert "**NO**" not in ground and ground.count("| yes |") == 6
+    assert "JointL3h12" in presets and "pool[4]" in presets and "resb[x,y,z]" in presets
+
+
+def test_seed_table_is_covered() -> None:
+    from specdsl.presets import find_preset
+
+    for name, _count, _text in docgen.DEEPCPG_DOCS_TABLE:
+        assert find_preset(name) is not None, name
+
+
+def test_rounding_helpers() -> None:
+    assert docgen._round_sig(4_052_736) == 4_100_000
+    assert docgen._round_sig(8_362_624, truncate=True) == 8_300_000
+    assert docgen._how_rounded(1_700_000, 1_752_192) == "truncated (2 s.f.)"
+    assert docgen._how_rounded(524_000, 328_192) == "neither"
+
+
+def test_generation_needs_no_tensorflow(tmp_path: Path) -> None:
+    code = (
+        "import sys; from specdsl import docgen; docgen.language_markdown(); docgen.presets_markdown(); "
+        "bad = [m for m in ('tensorflow', 'keras', 'jax') if m in sys.modules]; "
+        "sys.exit(f'imported {bad}' if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_check_mode_reports_stale_files(tmp_path: Path) -> None:
+    assert docgen.main(["--out", str(tmp_path), "--check"]) == 1
+    assert docgen.main(["--out", str(tmp_path)]) == 0
+    assert docgen.main(["--out", str(tmp_path), "--check"]) == 0
