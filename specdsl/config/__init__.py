@@ -1,10 +1,23 @@
 """The training-config language: read, validate and document training configs.
 
+Two kinds, each declared once as a JSON Schema (:mod:`.schemas`):
+``bpreveal-solo`` (BPReveal's trainSoloModel config, verbatim) and
+``specdsl-train`` (specdsl's own).  Both load into the same :class:`TrainingIR`.
 Nothing here imports TensorFlow or Keras.
 """
 
 from __future__ import annotations
 
+from .load import load_config, load_config_text
 from .reader import ArrayNode, Entry, Node, ObjectNode, ScalarNode, read_config_file, read_config_text
+from .schemas import BPREVEAL_SOLO, KINDS, SPECDSL_TRAIN, schema_json
+from .templates import init_template
+from .training_ir import ArchitectureSpec, HeadIR, TrainingIR, to_training_ir
+from .validate import detect_kind, validate
 
-__all__ = ["read_config_file", "read_config_text", "Node", "ObjectNode", "ArrayNode", "ScalarNode", "Entry"]
+__all__ = [
+    "KINDS", "BPREVEAL_SOLO", "SPECDSL_TRAIN",
+    "load_config", "load_config_text", "read_config_file", "read_config_text", "detect_kind", "validate",
+    "schema_json", "init_template", "to_training_ir",
+    "TrainingIR", "HeadIR", "ArchitectureSpec", "Node", "ObjectNode", "ArrayNode", "ScalarNode", "Entry",
+]

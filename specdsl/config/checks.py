@@ -1,0 +1,154 @@
+"""Checks no JSON Schema can express: values that must agree with each other or with the registry.
+
+Each check reads the positioned document (so its errors point at the right
+value), skips quietly whatever the schema already reports as malformed, and
+carries a one-line ``rule`` that ``docs/config.md`` lists under its kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import SpecError, did_you_mean, quoted_list
+from .reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
+from .schemas import BPREVEAL_SOLO, SPECDSL_TRAIN
+
+
+@dataclass(frozen=True)
+class Check:
+    rule: str
+    kinds: tuple[str, ...]
+    run: Callable[[Node], list[SpecError]]
+
+
+def _scalar(root: Node, path: list[PathStep], kind: type | tuple[type, ...]) -> ScalarNode | None:
+    """The scalar at ``path`` if it is there and of the right Python type (bools are not ints)."""
+    node = root
+    for step in path:
+        nxt = node.child(step)
+        if nxt is None:
+            return None
+        node = nxt
+    if isinstance(node, ScalarNode) and isinstance(node.value, kind) and not isinstance(node.value, bool):
+        return node
+    return None
+
+
+def _unique_head_names(root: Node) -> list[SpecError]:
+    heads = root.child("heads")
+    if not isinstance(heads, ArrayNode):
+        return []
+    first: dict[str, ScalarNode] = {}
+    out = []
+    for i in range(len(heads.items)):
+        name = _scalar(root, ["heads", i, "head-name"], str)
+        if name is None:
+            continue
+        if name.value in first:
+            where = first[name.value].span
+            out.append(SpecError(f"the head name '{name.value}' is used twice", span=name.span,
+                                 path=format_path(["heads", i, "head-name"]),
+                                 hint=f"it is first used at line {where.line}; head names name layers and "
+                                      "outputs, so each must be different"))
+        else:
+            first[str(name.value)] = name
+    return out
+
+
+def bpnet_trim(input_filter_width: int, output_filter_width: int, layers: int) -> int:
+    """Bases a BPReveal solo model trims off its input: input-length − output-length.
+
+    (IFW − 1) for the first conv, 2·2^i for dilated layer i = 1..L, (OFW − 1) for
+    the profile conv: IFW + OFW + 2^(L+2) − 6 (BPReveal's lengthCalc).
+    """
+    return input_filter_width + output_filter_width + 2 ** (layers + 2) - 6
+
+
+def _bpnet_lengths(root: Node) -> list[SpecError]:
+    base = ["settings", "architecture"]
+    names = ("input-length", "output-length", "input-filter-width", "output-filter-width", "layers")
+    nodes = [_scalar(root, base + [n], int) for n in names]
+    if any(n is None for n in nodes):
+        return []
+    inp, out, ifw, ofw, layers = (int(n.value) for n in nodes)  # type: ignore[union-attr]
+    if layers > 40:  # the schema allows it; the arithmetic would only produce a silly number
+        return []
+    trim = bpnet_trim(ifw, ofw, layers)
+    if inp - out == trim:
+        return []
+    return [SpecError(
+        f"input-length {inp} does not fit output-length {out}: with input-filter-width {ifw}, "
+        f"output-filter-width {ofw} and {layers} layers the model trims {trim} bases, "
+        f"so input-length must be {out + trim}",
+        span=nodes[0].span, path=format_path(base + ["input-length"]),  # type: ignore[union-attr]
+        hint="BPReveal itself would only fail at the first batch with a shape error")]
+
+
+def _architecture_string(root: Node) -> list[SpecError]:
+    node = _scalar(root, ["model", "architecture"], str)
+    if node is None or not str(node.value).strip():
+        return []
+    from ..parsing import parse_chain  # the layer registry; still no TensorFlow
+
+    text = str(node.value)
+    raw = node.span.text()
+    # Column of the string's first character; exact unless escapes changed the length.
+    at = (node.span.line, node.span.column + 1) if raw[1:-1] == text else (node.span.line, node.span.column)
+    try:
+        parse_chain(text, node.span.source, at)
+    except SpecError as err:
+        err.path = err.path or "model.architecture"
+        return [err]
+    return []
+
+
+def _find_preset(name: str) -> Any:
+    from ..presets import find_preset
+
+    return find_preset(name)
+
+
+def _preset_names() -> list[str]:
+    from ..presets import all_presets
+
+    return [p.name for p in all_presets()]
+
+
+def _preset(root: Node) -> list[SpecError]:
+    arch = locate(root, ["model", "architecture"])
+    name = _scalar(root, ["model", "architecture", "preset"], str)
+    if not isinstance(arch, ObjectNode) or name is None:
+        return []
+    preset = _find_preset(str(name.value))
+    path = ["model", "architecture"]
+    if preset is None:
+        return [SpecError(f"unknown preset '{name.value}'", span=name.span, path=format_path(path + ["preset"]),
+                          hint=did_you_mean(str(name.value), _preset_names()) or "run 'specdsl presets'")]
+    params = arch.child("params")
+    if not isinstance(params, ObjectNode):
+        return []
+    known = [p.name for p in preset.params]
+    return [SpecError(f"preset {preset.name} has no parameter '{e.key}'", span=e.key_span,
+                      path=format_path(path + ["params", e.key]),
+                      expected=("one of " + quoted_list(known, limit=12)) if known else "no parameters",
+                      hint=did_you_mean(e.key, known))
+            for e in params.entries if e.key not in known]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("Head names are all different.", (BPREVEAL_SOLO, SPECDSL_TRAIN), _unique_head_names),
+    Check("input-length − output-length = input-filter-width + output-filter-width + 2^(layers+2) − 6 "
+          "(BPReveal's lengthCalc).", (BPREVEAL_SOLO,), _bpnet_lengths),
+    Check("An architecture string is parsed: layer names and arguments are checked against the layer registry.",
+          (SPECDSL_TRAIN,), _architecture_string),
+    Check("A preset must exist, and params may only name that preset's parameters.", (SPECDSL_TRAIN,), _preset),
+)
+
+
+def semantic_errors(root: Node, kind: str) -> list[SpecError]:
+    """Every cross-field problem of a document of ``kind``."""
+    if not isinstance(root, ObjectNode):
+        return []
+    return [err for check in CHECKS if kind in check.kinds for err in check.run(root)]

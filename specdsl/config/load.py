@@ -1,0 +1,28 @@
+"""Config file → :class:`TrainingIR`: read, detect the kind, validate, apply defaults, convert."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import Source
+from .reader import parse_document, read_source
+from .training_ir import TrainingIR, to_training_ir
+from .validate import validate
+
+
+def load_config_text(text: str, name: str = "<config>", kind: str | None = None) -> TrainingIR:
+    """Like :func:`load_config`, for text already in memory (``name`` is used in messages)."""
+    root, problems = parse_document(Source(name, text))
+    kind, config = validate(root, kind, problems=problems)
+    return to_training_ir(kind, config, name)
+
+
+def load_config(path: str | Path, kind: str | None = None) -> TrainingIR:
+    """Read and validate a training config file of any kind.
+
+    ``kind`` forces a kind; by default it is detected (see :func:`detect_kind`).
+    Raises a SpecError for an unreadable file or a syntax error, and SpecErrors
+    with every validation problem at once otherwise.
+    """
+    source = read_source(path)
+    return load_config_text(source.text, source.name, kind)
