@@ -8,6 +8,7 @@ Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
+from .bnf import schema_bnf
 from .load import load_config, load_config_text
 from .reader import ArrayNode, Entry, Node, ObjectNode, ScalarNode, read_config_file, read_config_text
 from .schemas import BPREVEAL_SOLO, KINDS, SPECDSL_TRAIN, schema_json
@@ -15,9 +16,21 @@ from .templates import init_template
 from .training_ir import ArchitectureSpec, HeadIR, TrainingIR, to_training_ir
 from .validate import detect_kind, validate
 
+
+def config_docs() -> str:
+    """The text of docs/config.md (see :mod:`.docs`).
+
+    Imported on call, so ``python -m specdsl.config.docs`` does not find its own
+    module already loaded by this package.
+    """
+    from .docs import config_docs as render
+
+    return render()
+
+
 __all__ = [
     "KINDS", "BPREVEAL_SOLO", "SPECDSL_TRAIN",
     "load_config", "load_config_text", "read_config_file", "read_config_text", "detect_kind", "validate",
-    "schema_json", "init_template", "to_training_ir",
+    "schema_json", "schema_bnf", "init_template", "config_docs", "to_training_ir",
     "TrainingIR", "HeadIR", "ArchitectureSpec", "Node", "ObjectNode", "ArrayNode", "ScalarNode", "Entry",
 ]
