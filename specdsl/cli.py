@@ -39,7 +39,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
     rows = [preset_summary(p, g) for p, g in api.presets_table(args.family)]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
         return 0
     from rich.table import Table
 
@@ -60,7 +60,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     graph = api.analyse(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
     report = graph_report(graph)
     if args.json:
-        print(json.dumps(report, indent=2))
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         render_graph_report(report, _console())
     return 0

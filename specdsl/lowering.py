@@ -84,7 +84,8 @@ class LayerGraph:
             raise SpecError(
                 f"impossible shape: {where}{problem} (input {', '.join(format_shape(s) for s in shapes)})",
                 span=span,
-                hint="shorten the kernels or pools, or give a longer input with --input",
+                hint=("shorten the kernels or pools, or give a longer input with --input"
+                      if "positions" in str(problem) else None),
             ) from None
         trainable, non_trainable = p.params(shapes, config)
         node = LayerNode(
@@ -203,7 +204,9 @@ def lower_chain(graph: LayerGraph, chain: Chain, x: Tensor, scope: str, settings
                 span=block.span,
                 expected="layers that act on the last axis only: dense, fc, act, do, bn, ln",
             )
-        following = kinds[blocks[i + 1].kind] if i + 1 < len(blocks) else None
+        # the next block that changes the sequence structure (per-position layers do not)
+        following = next((kinds[b.kind] for b in blocks[i + 1:] if not kinds[b.kind].pointwise
+                          or kinds[b.kind].recurrent), None)
         ctx = BlockContext(graph, block, kind, scope, settings, following, per_position)
         x = kind.lower(ctx, x)
     return x

@@ -300,7 +300,9 @@ def _literal(tok: Token) -> Any:
 def _unquote(tok: Token | None) -> str:
     if tok is None:
         return ""
-    return bytes(str(tok)[1:-1], "utf-8").decode("unicode_escape")
+    import json
+
+    return json.loads(str(tok))  # JSON escapes; any other character stays as written
 
 
 class _SpecReader:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def load_spec_file(path: str | Path) -> list[Preset]:
 def _catalogue() -> dict[str, Preset]:
     found: dict[str, Preset] = {}
     for path in sorted(data_dir("specs").glob("*.spec")):
-        for preset in load_spec_file(path):
+        for preset in _file(path).values():
             key = preset.name.lower()
             if key in found:
                 raise SpecError(f"preset '{preset.name}' is defined twice", span=preset.span)
@@ -38,8 +39,30 @@ def all_presets() -> list[Preset]:
     return list(_catalogue().values())
 
 
+_DECLARES = re.compile(r"^\s*preset\s+([A-Za-z_][A-Za-z0-9_\-]*)", re.MULTILINE)
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Path]:
+    """Which spec file declares which preset, from a text scan (no parsing)."""
+    where: dict[str, Path] = {}
+    for path in sorted(data_dir("specs").glob("*.spec")):
+        for match in _DECLARES.finditer(path.read_text(encoding="utf-8")):
+            where.setdefault(match.group(1).lower(), path)
+    return where
+
+
+@lru_cache(maxsize=None)
+def _file(path: Path) -> dict[str, Preset]:
+    return {p.name.lower(): p for p in load_spec_file(path)}
+
+
 def find_preset(name: str) -> Preset | None:
-    return _catalogue().get(name.lower())
+    """Parse only the spec file that declares ``name``: ``params PRESET`` stays fast."""
+    path = _index().get(name.lower())
+    if path is None:
+        return None
+    return _file(path).get(name.lower())
 
 
 def get_preset(name: str) -> Preset:

@@ -71,10 +71,13 @@ def format_shape(shape: Shape) -> str:
     return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
 
 
+_KERAS_ACTIVATIONS = {"exp": "exponential"}
+
+
 def _keras_act(name: str | None) -> str | None:
     if name in (None, "linear"):
         return None
-    return name.replace("-", "_")
+    return _KERAS_ACTIVATIONS.get(name, name.replace("-", "_"))
 
 
 def _regularizer(keras: Any, cfg: dict) -> Any:
@@ -112,6 +115,8 @@ def pool_length(length: int | None, pool: int, stride: int, padding: str) -> int
 
 def _conv_shape(s: list[Shape], c: dict) -> Shape:
     _need_rank(s[0], (2,), "a 1-D convolution")
+    if c["stride"] > 1 and c["dilation"] > 1:
+        raise ShapeProblem("cannot combine a stride above 1 with a dilation above 1 (Keras does not support it)")
     return (conv_length(s[0][0], c["kernel"], c["stride"], c["dilation"], c["padding"]), c["filters"])
 
 
