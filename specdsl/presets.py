@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .errors import SpecError, did_you_mean
@@ -52,7 +52,7 @@ def _index() -> dict[str, Path]:
     return where
 
 
-@lru_cache(maxsize=None)
+@cache
 def _file(path: Path) -> dict[str, Preset]:
     return {p.name.lower(): p for p in load_spec_file(path)}
 
