@@ -118,6 +118,83 @@ def cmd_length(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .training.run import EXIT_INTERRUPTED, TrainingInterrupted, loss_fell, train
+
+    ir = load_config(args.config)
+    console = _console(stderr=True)
+    try:
+        result = train(ir, resume=args.resume, console=console)
+    except TrainingInterrupted:
+        print(f"interrupted: the best weights so far are in {ir.output_prefix}.keras and the history in "
+              f"{ir.output_prefix}.history.json", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    losses = result.history.get("loss", [])
+    trend = "fell" if loss_fell(result.history) else "did not fall"
+    first = f"{losses[0]:.4g}" if losses else "?"
+    last = f"{losses[-1]:.4g}" if losses else "?"
+    print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; loss {trend} ({first} → {last})"
+          + ("; stopped early" if result.stopped_early else ""))
+    print(f"wrote {result.paths.model}, {result.paths.checkpoint} and {result.paths.history}")
+    return 0
+
+
+def cmd_make_data(args: argparse.Namespace) -> int:
+    from .training.synthetic import write_synthetic
+
+    for path, n, seed in ((args.train, args.regions, args.seed), (args.val, args.val_regions, args.seed + 1)):
+        if path:
+            write_synthetic(path, n, args.input_length, args.output_length, args.max_jitter, args.tasks, seed=seed)
+            heads = ", ".join(f"{t} task(s)" for t in args.tasks)
+            print(f"wrote {path}: {n} regions, sequence {args.input_length + 2 * args.max_jitter}x4, "
+                  f"heads {heads} of {args.output_length + 2 * args.max_jitter}")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from .training.plot import plot_history
+
+    print(f"wrote {plot_history(args.history, args.output)}")
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .config import KINDS, init_template
+    from .errors import did_you_mean
+
+    if args.kind not in KINDS:
+        raise SpecError(f"no config kind '{args.kind}'", expected="one of " + ", ".join(KINDS),
+                        hint=did_you_mean(args.kind, KINDS))
+    text = init_template(args.kind)
+    if args.output:
+        from pathlib import Path
+
+        if Path(args.output).exists() and not args.force:
+            raise SpecError("the file exists; add --force to replace it", file=args.output)
+        from .training.artifacts import atomic_write_text
+
+        atomic_write_text(args.output, text)
+        print(f"wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .config import KINDS, schema_bnf, schema_json
+    from .errors import did_you_mean
+
+    if args.kind not in KINDS:
+        raise SpecError(f"no config kind '{args.kind}'", expected="one of " + ", ".join(KINDS),
+                        hint=did_you_mean(args.kind, KINDS))
+    if args.bnf:
+        print(schema_bnf(args.kind))
+    else:
+        print(json.dumps(schema_json(args.kind), indent=2, ensure_ascii=False))
+    return 0
+
+
 def cmd_kinds(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -183,6 +260,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
                    help="override a preset parameter, e.g. --set layers=8")
     p.set_defaults(func=cmd_length)
+
+    p = sub.add_parser("train", help="train a model from a training config (BPReveal or specdsl kind)")
+    p.add_argument("config", metavar="CONFIG.json")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("make-data", help="write synthetic BPReveal-format HDF5 files with planted motifs")
+    p.add_argument("--train", metavar="TRAIN.h5", help="training file to write")
+    p.add_argument("--val", metavar="VAL.h5", help="validation file to write")
+    p.add_argument("--regions", type=int, default=2000, help="regions in the training file (default 2000)")
+    p.add_argument("--val-regions", type=int, default=500, help="regions in the validation file (default 500)")
+    p.add_argument("--input-length", type=int, required=True)
+    p.add_argument("--output-length", type=int, required=True)
+    p.add_argument("--max-jitter", type=int, default=0)
+    p.add_argument("--tasks", type=int, nargs="+", default=[2], help="tasks per head, e.g. --tasks 2 1")
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(func=cmd_make_data)
+
+    p = sub.add_parser("plot", help="plot loss curves from a history file")
+    p.add_argument("history", metavar="HISTORY.json")
+    p.add_argument("-o", "--output", required=True, metavar="PLOT.png")
+    p.set_defaults(func=cmd_plot)
+
+    p = sub.add_parser("init", help="write a commented config template with every key and its default")
+    p.add_argument("kind", metavar="KIND", help="bpreveal-solo or specdsl-train")
+    p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
+    p.set_defaults(func=cmd_init)
+
+    p = sub.add_parser("schema", help="print a config kind's JSON Schema (for editors) or its BNF")
+    p.add_argument("kind", metavar="KIND")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true", help="JSON Schema (the default)")
+    fmt.add_argument("--bnf", action="store_true", help="BNF, as in BPReveal's documentation")
+    p.set_defaults(func=cmd_schema)
 
     p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
     p.set_defaults(func=cmd_kinds)

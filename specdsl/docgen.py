@@ -924,7 +924,14 @@ def presets_markdown() -> str:
 
 # ---------------------------------------------------------------- entry point
 
-DOCS: dict[str, Callable[[], str]] = {"language.md": language_markdown, "presets.md": presets_markdown}
+def _config_markdown() -> str:
+    from .config import config_docs
+
+    return config_docs()
+
+
+DOCS: dict[str, Callable[[], str]] = {"language.md": language_markdown, "presets.md": presets_markdown,
+                                      "config.md": _config_markdown}
 
 
 def default_docs_dir() -> Path:

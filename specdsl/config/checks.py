@@ -57,31 +57,36 @@ def _unique_head_names(root: Node) -> list[SpecError]:
     return out
 
 
-def bpnet_trim(input_filter_width: int, output_filter_width: int, layers: int) -> int:
-    """Bases a BPReveal solo model trims off its input: input-length − output-length.
-
-    (IFW − 1) for the first conv, 2·2^i for dilated layer i = 1..L, (OFW − 1) for
-    the profile conv: IFW + OFW + 2^(L+2) − 6 (BPReveal's lengthCalc).
-    """
-    return input_filter_width + output_filter_width + 2 ** (layers + 2) - 6
-
-
 def _bpnet_lengths(root: Node) -> list[SpecError]:
+    """Check the lengths by analysing the BPNet preset itself, not a copy of its formula."""
+    from ..lengths import input_for_output, lengths_for_input
+    from ..presets import get_preset
+
     base = ["settings", "architecture"]
-    names = ("input-length", "output-length", "input-filter-width", "output-filter-width", "layers")
+    names = ("input-length", "output-length", "input-filter-width", "output-filter-width", "layers", "filters")
     nodes = [_scalar(root, base + [n], int) for n in names]
     if any(n is None for n in nodes):
         return []
-    inp, out, ifw, ofw, layers = (int(n.value) for n in nodes)  # type: ignore[union-attr]
-    if layers > 40:  # the schema allows it; the arithmetic would only produce a silly number
+    inp, out, ifw, ofw, layers, filters = (int(n.value) for n in nodes)  # type: ignore[union-attr]
+    if layers > 40 or min(inp, out, ifw, ofw, filters) < 1:
+        return []  # the schema reports those
+    bpnet = get_preset("BPNet")
+    params = {"filters": 1, "layers": layers, "input_filter_width": ifw, "output_filter_width": ofw,
+              "input_length": inp}
+    try:
+        got = min(lengths_for_input(bpnet, inp, params).outputs.values())
+    except SpecError:
+        got = None
+    if got == out:
         return []
-    trim = bpnet_trim(ifw, ofw, layers)
-    if inp - out == trim:
-        return []
+    try:
+        fit = f"so input-length must be {input_for_output(bpnet, out, params).input_length}"
+    except SpecError:
+        fit = "and no input length gives exactly that output"
+    made = f"gives an output of {got}" if got is not None else "is too short for the network"
     return [SpecError(
         f"input-length {inp} does not fit output-length {out}: with input-filter-width {ifw}, "
-        f"output-filter-width {ofw} and {layers} layers the model trims {trim} bases, "
-        f"so input-length must be {out + trim}",
+        f"output-filter-width {ofw} and {layers} layers, input-length {inp} {made}, {fit}",
         span=nodes[0].span, path=format_path(base + ["input-length"]),  # type: ignore[union-attr]
         hint="BPReveal itself would only fail at the first batch with a shape error")]
 

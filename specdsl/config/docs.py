@@ -7,7 +7,6 @@ checkout); a test fails when the committed page differs from :func:`config_docs`
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from .bnf import schema_bnf
@@ -83,10 +82,9 @@ def config_docs() -> str:
     return "\n".join([_INTRO, *(_kind_section(k) for k in KINDS)])
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Write the page (default ``docs/config.md`` next to the package in a checkout)."""
-    args = sys.argv[1:] if argv is None else argv
-    target = Path(args[0]) if args else Path(__file__).resolve().parents[2] / "docs" / "config.md"
+def main() -> int:
+    """Write ``docs/config.md`` in a checkout (``python -m specdsl.docgen`` writes every page)."""
+    target = Path(__file__).resolve().parents[2] / "docs" / "config.md"
     target.write_text(config_docs(), encoding="utf-8")
     print(f"wrote {target}")
     return 0

@@ -181,6 +181,8 @@ _MODEL = obj("model", "The network and the lengths it works on.", {
                            _PRESET),
     "input-length": _input_length(),
     "output-length": _output_length(optional=True),
+    "output-filter-width": integer("Width of the profile convolution each head adds to an architecture string "
+                                   "(a preset uses its own output_filter_width parameter).", minimum=1, default=75),
     "model-name": _model_name(optional=True),
 })
 

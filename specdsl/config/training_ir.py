@@ -84,6 +84,7 @@ class TrainingIR:
     seed: int | None = None
     model_name: str | None = None
     model_args: str | None = None
+    output_filter_width: int | None = None  # profile-conv width for architecture strings
     config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
@@ -121,7 +122,7 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
         learning_rate=float(o["learning-rate"]), early_stopping_patience=s["early-stopping-patience"],
         lr_plateau_patience=s["learning-rate-plateau-patience"], max_jitter=d["max-jitter"],
         verbosity=r["verbosity"], mixed_precision=r["mixed-precision"], xla=r["xla"], seed=r.get("seed"),
-        model_name=m.get("model-name"), config=cfg)
+        model_name=m.get("model-name"), output_filter_width=m.get("output-filter-width"), config=cfg)
 
 
 def to_training_ir(kind: str, config: dict[str, Any], source: str = "<config>") -> TrainingIR:
