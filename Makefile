@@ -20,6 +20,10 @@ demo: $(STAMP)
 	$(BIN)/specdsl params CnnL2h128
 	$(BIN)/specdsl compile CnnL2h128 -o $(OUT)/CnnL2h128.keras
 	$(BIN)/specdsl inspect $(OUT)/CnnL2h128.keras
+	$(BIN)/specdsl make-data --train $(OUT)/demo/train.h5 --val $(OUT)/demo/val.h5 \
+		--input-length 354 --output-length 250 --max-jitter 16 --tasks 2
+	$(BIN)/specdsl train examples/bpnet_demo.json
+	$(BIN)/specdsl plot $(OUT)/demo/bpnet.history.json -o $(OUT)/demo/loss.png
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks

@@ -145,7 +145,14 @@ def cmd_make_data(args: argparse.Namespace) -> int:
 
     for path, n, seed in ((args.train, args.regions, args.seed), (args.val, args.val_regions, args.seed + 1)):
         if path:
-            write_synthetic(path, n, args.input_length, args.output_length, args.max_jitter, args.tasks, seed=seed)
+            from pathlib import Path
+
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                write_synthetic(path, n, args.input_length, args.output_length, args.max_jitter, args.tasks,
+                                seed=seed)
+            except ValueError as err:
+                raise SpecError(f"cannot make this data set: {err}", file=path) from None
             heads = ", ".join(f"{t} task(s)" for t in args.tasks)
             print(f"wrote {path}: {n} regions, sequence {args.input_length + 2 * args.max_jitter}x4, "
                   f"heads {heads} of {args.output_length + 2 * args.max_jitter}")

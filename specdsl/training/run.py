@@ -98,7 +98,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None) -> RunRe
     import tensorflow as tf
 
     from ..backend.keras_model import build_keras_model, save_model
-    from .adaptive import HISTORY_KEY, AdaptiveCountsLossWeight, AdaptiveHead
+    from .adaptive import AdaptiveCountsLossWeight, AdaptiveHead
     from .callbacks import HistoryWriter, StopOnNaN
     from .data import make_dataset
     from .losses import solo_losses
@@ -147,7 +147,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None) -> RunRe
     adaptive = AdaptiveCountsLossWeight(adaptive_heads, monitors=[checkpoint, plateau], early_stopping=early)
     previous = _history_from_disk(paths) if resume else {}
     writer = HistoryWriter(paths.history, config=dict(ir.config), previous=previous,
-                           extra=lambda: {HISTORY_KEY: adaptive.history_entry()})
+                           extra=adaptive.history_entry)
     callbacks = [StopOnNaN(), early, checkpoint, plateau, adaptive, writer]
     if resume or ir.epochs > 1:
         callbacks.insert(0, keras.callbacks.BackupAndRestore(str(paths.backup), delete_checkpoint=True))
@@ -157,7 +157,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None) -> RunRe
     started = time.monotonic()
     interrupted = False
     try:
-        model.fit(train_ds, validation_data=val_ds, epochs=ir.epochs, callbacks=callbacks, verbose=0)
+        model.fit(train_ds, validation_data=val_ds, epochs=ir.epochs, callbacks=callbacks, verbose=0, shuffle=False)
     except KeyboardInterrupt:
         interrupted = True
         if early.best_weights is not None:
