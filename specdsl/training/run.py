@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import shutil
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -85,8 +86,13 @@ def _history_from_disk(paths: Paths) -> dict[str, Any]:
         return {}
 
 
-def train(ir: TrainingIR, *, resume: bool = False, console: Any = None) -> RunResult:
-    """Run the training the config describes; return where the artifacts are."""
+def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
+          extra_callbacks: Sequence[Any] = ()) -> RunResult:
+    """Run the training the config describes; return where the artifacts are.
+
+    ``extra_callbacks`` run after the run's own (a hook for notebooks and for tests that
+    simulate a crash or a Ctrl+C at a chosen epoch).
+    """
     tm, n_train, n_val = prepare(ir)
     paths = Paths(ir.output_prefix)
     if not resume and paths.backup.exists():
@@ -153,6 +159,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None) -> RunRe
         callbacks.insert(0, keras.callbacks.BackupAndRestore(str(paths.backup), delete_checkpoint=True))
     if console is not None:
         callbacks.append(RichProgress(console, ir.epochs, ir.verbosity))
+    callbacks.extend(extra_callbacks)
 
     started = time.monotonic()
     interrupted = False

@@ -1,0 +1,132 @@
+"""Training runs end to end on CPU: loss falls, artifacts, resume, Ctrl+C, bad data."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import keras
+import pytest
+
+from specdsl.config import load_config_text
+from specdsl.errors import SpecError
+from specdsl.training.run import TrainingInterrupted, loss_fell, train
+from specdsl.training.synthetic import write_synthetic
+
+pytestmark = pytest.mark.slow
+
+INPUT, OUTPUT = 128, 100  # BPNet with 2 layers and widths 9/9 trims 9 + 9 + 2^4 − 6 = 28
+
+
+def config(tmp: Path, *, jitter: int = 4, epochs: int = 3, output: int = OUTPUT, kind: str = "specdsl") -> str:
+    if kind == "bpreveal":
+        return textwrap.dedent(f"""
+        # BPReveal trainSoloModel config
+        {{"settings": {{"output-prefix": "{tmp}/run", "epochs": {epochs}, "max-jitter": {jitter},
+          "early-stopping-patience": 5, "batch-size": 32, "learning-rate": 0.01,
+          "learning-rate-plateau-patience": 3,
+          "architecture": {{"architecture-name": "bpnet", "input-length": {INPUT}, "output-length": {output},
+            "model-name": "t", "filters": 8, "layers": 2, "input-filter-width": 9, "output-filter-width": 9}}}},
+         "train-data": "{tmp}/train.h5", "val-data": "{tmp}/val.h5",
+         "heads": [{{"num-tasks": 2, "profile-loss-weight": 1, "counts-loss-weight": 10, "head-name": "h0"}}],
+         "verbosity": "WARNING"}}
+        """)
+    return textwrap.dedent(f"""
+    {{"kind": "specdsl-train", "output-prefix": "{tmp}/run",
+      "model": {{"architecture": {{"preset": "BPNet", "params": {{"filters": 8, "layers": 2,
+                 "input_filter_width": 9, "output_filter_width": 9}}}},
+                "input-length": {INPUT}, "output-length": {output}}},
+      "heads": [{{"head-name": "h0", "num-tasks": 2, "profile-loss-weight": 1, "counts-loss-weight": 10}}],
+      "data": {{"train": "{tmp}/train.h5", "val": "{tmp}/val.h5", "max-jitter": {jitter}}},
+      "optimizer": {{"name": "adam", "learning-rate": 0.01}},
+      "schedule": {{"epochs": {epochs}, "batch-size": 32}},
+      "runtime": {{"seed": 1, "verbosity": "WARNING"}}}}
+    """)
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> Path:
+    for name, n, seed in (("train", 320, 0), ("val", 96, 1)):
+        write_synthetic(tmp_path / f"{name}.h5", n, INPUT, OUTPUT, 4, [2], seed=seed)
+    return tmp_path
+
+
+def test_short_run_learns_and_writes_artifacts(data: Path) -> None:
+    result = train(load_config_text(config(data, epochs=4), "cfg.json"))
+    assert loss_fell(result.history)
+    history = json.loads((data / "run.history.json").read_text())
+    for key in ("loss", "val_loss", "learning_rate", "solo_profile_h0_multinomial_nll",
+                "val_solo_logcounts_h0_reweightable_mse", "counts-loss-weight", "config"):
+        assert key in history, key
+    assert len(history["loss"]) == 4 and history["counts-loss-weight"]["h0"] == [10.0] * 4
+    model = keras.saving.load_model(data / "run.keras", safe_mode=True)
+    assert model.output_names == ["solo_profile_h0", "solo_logcounts_h0"]
+    assert tuple(model.outputs[0].shape[1:]) == (OUTPUT, 2)
+    assert (data / "run.checkpoint.keras").exists()
+    assert not [p for p in data.iterdir() if p.name.startswith(".") or p.name.endswith(".tmp")]
+
+
+def test_bpreveal_config_without_jitter_trains(data: Path) -> None:
+    for name, n, seed in (("train", 128, 2), ("val", 64, 3)):
+        write_synthetic(data / f"{name}.h5", n, INPUT, OUTPUT, 0, [2], seed=seed)
+    result = train(load_config_text(config(data, jitter=0, epochs=2, kind="bpreveal"), "solo.json"))
+    assert result.epochs_run == 2
+
+
+class _Crash(keras.callbacks.Callback):
+    def __init__(self, at: int, error: type[BaseException]):
+        super().__init__()
+        self.at, self.error = at, error
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if epoch == self.at:
+            raise self.error("simulated")
+
+
+def test_resume_continues_after_a_crash(data: Path) -> None:
+    ir = load_config_text(config(data, epochs=4), "cfg.json")
+    with pytest.raises(RuntimeError, match="simulated"):
+        train(ir, extra_callbacks=[_Crash(1, RuntimeError)])
+    assert len(json.loads((data / "run.history.json").read_text())["loss"]) == 2  # both finished epochs kept
+    result = train(ir, resume=True)
+    assert len(result.history["loss"]) == 4  # epochs 3 and 4 only were trained again
+    assert not (data / "run.backup").exists()
+
+
+def test_ctrl_c_writes_best_model_and_history(data: Path) -> None:
+    ir = load_config_text(config(data, epochs=5), "cfg.json")
+    with pytest.raises(TrainingInterrupted):
+        train(ir, extra_callbacks=[_Crash(1, KeyboardInterrupt)])
+    assert keras.saving.load_model(data / "run.keras", safe_mode=True)
+    assert len(json.loads((data / "run.history.json").read_text())["loss"]) == 2
+
+
+def test_wrong_lengths_and_files_are_reported_before_training(data: Path) -> None:
+    with pytest.raises(SpecError, match="use input-length 118"):
+        train(load_config_text(config(data, output=90), "cfg.json"))
+    write_synthetic(data / "val.h5", 40, INPUT, OUTPUT, 4, [1], seed=5)  # one task where the config says two
+    with pytest.raises(SpecError) as info:
+        train(load_config_text(config(data), "cfg.json"))
+    assert "val.h5" in info.value.render() and "2" in info.value.render()
+
+
+def test_cli_train_and_plot(data: Path) -> None:
+    cfg = data / "cfg.json"
+    cfg.write_text(config(data, epochs=2))
+    run = subprocess.run([sys.executable, "-m", "specdsl", "train", str(cfg)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "trained 2 epoch(s)" in run.stdout
+    plot = subprocess.run([sys.executable, "-m", "specdsl", "plot", str(data / "run.history.json"), "-o",
+                           str(data / "loss.png")], capture_output=True, text=True)
+    assert plot.returncode == 0 and (data / "loss.png").stat().st_size > 10_000
+
+
+def test_cli_train_config_errors_exit_2(tmp_path: Path) -> None:
+    cfg = tmp_path / "bad.json"
+    cfg.write_text('{"kind": "specdsl-train", "output-prefix": "x",\n  "modle": {}}\n')
+    run = subprocess.run([sys.executable, "-m", "specdsl", "train", str(cfg)], capture_output=True, text=True)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert "did you mean 'model'?" in run.stderr and f"{cfg}:2:3" in run.stderr
