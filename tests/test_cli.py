@@ -111,3 +111,42 @@ def test_kinds_lists_the_registry(capsys) -> None:
     out = capsys.readouterr().out
     for word in ("conv", "resb", "bgru", "each", "mha", "emb", "dilres"):
         assert word in out
+
+
+def test_init_writes_a_template_that_validates(tmp_path) -> None:
+    from specdsl.config import read_config_file, validate
+
+    for kind in ("bpreveal-solo", "specdsl-train"):
+        out = tmp_path / f"{kind}.json"
+        assert main(["init", kind, "-o", str(out)]) == 0
+        assert validate(read_config_file(out))[0] == kind
+    assert main(["init", "bpreveal-solo", "-o", str(tmp_path / "bpreveal-solo.json")]) == 2  # no overwrite
+
+
+def test_schema_json_and_bnf(capsys) -> None:
+    assert main(["schema", "bpreveal-solo", "--json"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "early-stopping-patience" in schema["properties"]["settings"]["properties"]
+    assert main(["schema", "bpreveal-solo", "--bnf"]) == 0
+    assert '"counts-loss-frac-target"' in capsys.readouterr().out
+    assert main(["schema", "bpreveal-sol"]) == 2
+    assert "did you mean 'bpreveal-solo'?" in capsys.readouterr().err
+
+
+def test_length_verb(capsys) -> None:
+    assert main(["length", "BPNet", "--output-length", "1000"]) == 0
+    assert "input-length 3142 → output-length profile 1000; receptive field 2143 bp" in capsys.readouterr().out
+    assert main(["length", "BPNet", "--input-length", "2114", "--set", "layers=8", "--set",
+                 "input_filter_width=21"]) == 0
+    assert "output-length profile 1000" in capsys.readouterr().out
+
+
+def test_make_data_writes_bpreveal_layout(tmp_path, capsys) -> None:
+    import h5py
+
+    train = tmp_path / "d" / "t.h5"
+    assert main(["make-data", "--train", str(train), "--regions", "64", "--input-length", "200",
+                 "--output-length", "100", "--max-jitter", "5", "--tasks", "2", "1"]) == 0
+    with h5py.File(train) as h5:
+        assert h5["sequence"].shape == (64, 210, 4) and h5["sequence"].dtype.name == "uint8"
+        assert h5["head_0"].shape == (64, 110, 2) and h5["head_1"].shape == (64, 110, 1)
