@@ -130,3 +130,13 @@ def test_cli_train_config_errors_exit_2(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "specdsl", "train", str(cfg)], capture_output=True, text=True)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     assert "did you mean 'model'?" in run.stderr and f"{cfg}:2:3" in run.stderr
+
+
+def test_mixed_precision_and_xla_switch_on_from_the_config(data: Path) -> None:
+    text = config(data, epochs=2).replace('"seed": 1,', '"seed": 1, "mixed-precision": true, "xla": true,')
+    result = train(load_config_text(text, "cfg.json"))
+    assert all(v is not None for v in result.history["loss"])
+    model = keras.saving.load_model(data / "run.keras", safe_mode=True)
+    assert model.get_layer("solo_profile_h0").dtype_policy.name == "float32"  # outputs stay float32
+    assert model.get_layer("body_dilres1_conv0").dtype_policy.name == "mixed_float16"
+    assert keras.config.dtype_policy().name == "float32"  # the process is left as it was

@@ -26,9 +26,20 @@ def build_keras_model(graph: LayerGraph) -> Any:
         x = keras.Input(shape=node.shape, dtype=node.dtype, name=node.name)
         tensors[node.name] = x
         inputs.append(x)
+    outputs_set = set(graph.outputs)
+    policy = keras.config.dtype_policy()
     for node in graph.layers:
         prim = PRIMITIVES[node.prim]
-        layer = prim.make(keras, node.config, node.name)
+        if node.name in outputs_set and policy.name.startswith("mixed"):
+            # Output layers compute in float32 under mixed precision, so a softmax over
+            # thousands of positions and the losses never see float16 logits.
+            keras.config.set_dtype_policy("float32")
+            try:
+                layer = prim.make(keras, node.config, node.name)
+            finally:
+                keras.config.set_dtype_policy(policy)
+        else:
+            layer = prim.make(keras, node.config, node.name)
         args = [tensors[i] for i in node.inputs]
         if prim.call is not None:
             tensors[node.name] = prim.call(layer, args)

@@ -101,6 +101,19 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     from ..backend.quiet import import_keras
 
     keras = import_keras()
+    if ir.seed is not None:
+        keras.utils.set_random_seed(ir.seed)
+    policy = keras.config.dtype_policy()
+    if ir.mixed_precision:
+        keras.config.set_dtype_policy("mixed_float16")
+    try:
+        return _fit(ir, tm, paths, keras, resume, console, extra_callbacks)
+    finally:
+        keras.config.set_dtype_policy(policy)  # the process goes on in the precision it had
+
+
+def _fit(ir: TrainingIR, tm: TrainingModel, paths: Paths, keras: Any, resume: bool, console: Any,
+         extra_callbacks: Sequence[Any]) -> RunResult:
     import tensorflow as tf
 
     from ..backend.keras_model import build_keras_model, save_model
@@ -110,10 +123,6 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     from .losses import solo_losses
     from .progress import RichProgress
 
-    if ir.seed is not None:
-        keras.utils.set_random_seed(ir.seed)
-    if ir.mixed_precision:
-        keras.mixed_precision.set_global_policy("mixed_float16")
     gpus = tf.config.list_physical_devices("GPU")
     strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
 
