@@ -65,6 +65,13 @@ def compile_to_file(target: str, out: str | Path, params: Mapping[str, Any] | No
     return model, graph
 
 
+def load_model(path: str | Path) -> Any:
+    """Load a ``.keras`` file written by specdsl (``safe_mode=True``, specdsl's losses registered)."""
+    from .backend.keras_model import load_model as _load
+
+    return _load(path)
+
+
 def presets_table(family: str | None = None) -> list[tuple[Any, LayerGraph]]:
     presets = all_presets()
     if family:

@@ -140,3 +140,26 @@ def test_mixed_precision_and_xla_switch_on_from_the_config(data: Path) -> None:
     assert model.get_layer("solo_profile_h0").dtype_policy.name == "float32"  # outputs stay float32
     assert model.get_layer("body_dilres1_conv0").dtype_policy.name == "mixed_float16"
     assert keras.config.dtype_policy().name == "float32"  # the process is left as it was
+
+
+def test_ctrl_c_on_the_command_line_exits_130(data: Path) -> None:
+    import signal
+    import time
+
+    cfg = data / "long.json"
+    cfg.write_text(config(data, epochs=200))
+    proc = subprocess.Popen([sys.executable, "-m", "specdsl", "train", str(cfg)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    history = data / "run.history.json"
+    deadline = time.monotonic() + 120
+    while not history.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.2)
+    assert history.exists(), proc.communicate()[1]
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    inspect = subprocess.run([sys.executable, "-m", "specdsl", "inspect", str(data / "run.keras")],
+                             capture_output=True, text=True)  # a fresh process, safe_mode=True
+    assert inspect.returncode == 0 and "solo_profile_h0 (100, 2)" in inspect.stdout, inspect.stderr
+    assert json.loads(history.read_text())["loss"]

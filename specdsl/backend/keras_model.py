@@ -72,10 +72,15 @@ def save_model(model: Any, path: str | Path) -> Path:
 
 
 def load_model(path: str | Path) -> Any:
-    """Load a ``.keras`` file with ``safe_mode=True``: nothing in it is executed."""
+    """Load a ``.keras`` file with ``safe_mode=True``: nothing in it is executed.
+
+    specdsl's own serializable objects (the training losses) are registered first, so a
+    trained model loads in a fresh process with its compile state.
+    """
     from .quiet import import_keras
 
     keras = import_keras()
+    from ..training import losses  # noqa: F401  (registers specdsl>MultinomialNLL, …)
 
     path = Path(path)
     if not path.is_file():
