@@ -166,13 +166,19 @@ def cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_init(args: argparse.Namespace) -> int:
-    from .config import KINDS, init_template
+def _check_config_kind(kind: str) -> None:
+    from .config import KINDS
     from .errors import did_you_mean
 
-    if args.kind not in KINDS:
-        raise SpecError(f"no config kind '{args.kind}'", expected="one of " + ", ".join(KINDS),
-                        hint=did_you_mean(args.kind, KINDS))
+    if kind not in KINDS:
+        raise SpecError(f"no config kind '{kind}'", expected="one of " + ", ".join(KINDS),
+                        hint=did_you_mean(kind, KINDS))
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from .config import init_template
+
+    _check_config_kind(args.kind)
     text = init_template(args.kind)
     if args.output:
         from pathlib import Path
@@ -189,12 +195,9 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .config import KINDS, schema_bnf, schema_json
-    from .errors import did_you_mean
+    from .config import schema_bnf, schema_json
 
-    if args.kind not in KINDS:
-        raise SpecError(f"no config kind '{args.kind}'", expected="one of " + ", ".join(KINDS),
-                        hint=did_you_mean(args.kind, KINDS))
+    _check_config_kind(args.kind)
     if args.bnf:
         print(schema_bnf(args.kind))
     else:
