@@ -93,6 +93,7 @@ def test_resume_continues_after_a_crash(data: Path) -> None:
     assert len(json.loads((data / "run.history.json").read_text())["loss"]) == 2  # both finished epochs kept
     result = train(ir, resume=True)
     assert len(result.history["loss"]) == 4  # epochs 3 and 4 only were trained again
+    assert result.history["counts-loss-weight"]["h0"] == [10.0] * 4  # the λ history continues too
     assert not (data / "run.backup").exists()
 
 
@@ -163,3 +164,12 @@ def test_ctrl_c_on_the_command_line_exits_130(data: Path) -> None:
                              capture_output=True, text=True)  # a fresh process, safe_mode=True
     assert inspect.returncode == 0 and "solo_profile_h0 (100, 2)" in inspect.stdout, inspect.stderr
     assert json.loads(history.read_text())["loss"]
+
+
+def test_windows_without_reads_are_rejected_before_training(data: Path) -> None:
+    import h5py
+
+    with h5py.File(data / "val.h5", "r+") as h5:
+        h5["head_0"][3] = 0.0  # one region with no reads at all: log(0) would make the loss NaN
+    with pytest.raises(SpecError, match="1 region\\(s\\) have a window without any reads"):
+        train(load_config_text(config(data), "cfg.json"))

@@ -20,7 +20,7 @@ from typing import Any
 from ..config.training_ir import TrainingIR
 from ..errors import SpecError
 from .artifacts import write_history
-from .data import check_dataset, summarize_counts
+from .data import CountsSummary, check_dataset, summarize_counts
 from .model_for_config import TrainingModel, training_model
 
 EXIT_INTERRUPTED = 130
@@ -64,17 +64,28 @@ class RunResult:
     seconds: float
 
 
-def prepare(ir: TrainingIR) -> tuple[TrainingModel, int, int]:
+def prepare(ir: TrainingIR) -> tuple[TrainingModel, CountsSummary]:
     """All checks that need no TensorFlow: lengths, files, tasks per head, empty windows."""
     tm = training_model(ir)
     tasks = [h.num_tasks for h in ir.heads]
     names = [h.name for h in ir.heads]
     n_train = check_dataset(ir.train_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, head_names=names)
-    n_val = check_dataset(ir.val_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, head_names=names)
+    check_dataset(ir.val_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, head_names=names)
+    summaries = []
+    for path, jitter in ((ir.train_data, True), (ir.val_data, False)):
+        summary = summarize_counts(path, tm.output_length, ir.max_jitter, len(ir.heads), jitter=jitter)
+        summaries.append(summary)
+        for head, empty in zip(ir.heads, summary.empty_windows):
+            if empty:
+                raise SpecError(
+                    f"head '{head.name}': {empty} region(s) have a window without any reads, so their log-counts "
+                    "target is -inf and the loss would become NaN",
+                    file=path, hint="drop regions with too few counts when you prepare the data (BPReveal's "
+                    "prepareBed min-counts), or lower max-jitter")
     if n_train < ir.batch_size:
         raise SpecError(f"the training file has {n_train} regions, fewer than batch-size {ir.batch_size}",
                         file=ir.train_data, path="batch-size")
-    return tm, n_train, n_val
+    return tm, summaries[0]
 
 
 def _history_from_disk(paths: Paths) -> dict[str, Any]:
@@ -93,7 +104,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     ``extra_callbacks`` run after the run's own (a hook for notebooks and for tests that
     simulate a crash or a Ctrl+C at a chosen epoch).
     """
-    tm, n_train, n_val = prepare(ir)
+    tm, counts = prepare(ir)
     paths = Paths(ir.output_prefix)
     if not resume and paths.backup.exists():
         shutil.rmtree(paths.backup)  # a fresh run must not silently continue an old one
@@ -107,12 +118,12 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     if ir.mixed_precision:
         keras.config.set_dtype_policy("mixed_float16")
     try:
-        return _fit(ir, tm, paths, keras, resume, console, extra_callbacks)
+        return _fit(ir, tm, counts, paths, keras, resume, console, extra_callbacks)
     finally:
         keras.config.set_dtype_policy(policy)  # the process goes on in the precision it had
 
 
-def _fit(ir: TrainingIR, tm: TrainingModel, paths: Paths, keras: Any, resume: bool, console: Any,
+def _fit(ir: TrainingIR, tm: TrainingModel, counts: CountsSummary, paths: Paths, keras: Any, resume: bool, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
     import tensorflow as tf
 
@@ -144,13 +155,11 @@ def _fit(ir: TrainingIR, tm: TrainingModel, paths: Paths, keras: Any, resume: bo
     val_ds = make_dataset(ir.val_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, ir.batch_size,
                           shuffle=False, seed=seed, jitter=False, output_names=tm.output_names, head_names=head_names)
 
-    mean_counts = None
-    if any(h.counts_loss_frac_target is not None and h.counts_loss_weight is None for h in heads):
-        mean_counts = summarize_counts(ir.train_data, tm.output_length, ir.max_jitter, len(heads)).mean_counts
+    mean_counts = counts.mean_counts  # ĉ for heads whose starting λ is estimated (37·f·ĉ)
     adaptive_heads = [
         AdaptiveHead(h.name, losses.counts_losses[h.name], tm.output_names[i], tm.output_names[len(heads) + i],
                      frac_target=h.counts_loss_frac_target, initial_weight=h.counts_loss_weight,
-                     mean_counts=None if mean_counts is None else mean_counts[i],
+                     mean_counts=mean_counts[i],
                      profile_weight=h.profile_loss_weight)
         for i, h in enumerate(heads)
     ]
@@ -161,6 +170,8 @@ def _fit(ir: TrainingIR, tm: TrainingModel, paths: Paths, keras: Any, resume: bo
     plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=ir.lr_plateau_patience)
     adaptive = AdaptiveCountsLossWeight(adaptive_heads, monitors=[checkpoint, plateau], early_stopping=early)
     previous = _history_from_disk(paths) if resume else {}
+    if previous:
+        adaptive.restore(previous)  # λ and its history continue instead of starting over
     writer = HistoryWriter(paths.history, config=dict(ir.config), previous=previous,
                            extra=adaptive.history_entry)
     callbacks = [StopOnNaN(), early, checkpoint, plateau, adaptive, writer]
