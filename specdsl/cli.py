@@ -334,3 +334,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `specdsl params X --json | head`: the reader left, nothing is wrong
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as err:  # a path the user gave cannot be read or written
+        if args.debug:
+            raise
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"{where}{err.strerror or err}", file=sys.stderr)
+        return EXIT_USER_ERROR

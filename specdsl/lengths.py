@@ -49,6 +49,8 @@ def lengths_for_input(preset: Preset, input_length: int, params: Mapping[str, An
 
 def input_for_output(preset: Preset, output_length: int, params: Mapping[str, Any] | None = None) -> LengthAnswer:
     """The smallest input length whose profile outputs are exactly ``output_length`` long."""
+    if output_length < 1:
+        raise SpecError(f"an output length must be ≥ 1, not {output_length}")
 
     def out_len(n: int) -> int | None:
         try:
@@ -62,7 +64,8 @@ def input_for_output(preset: Preset, output_length: int, params: Mapping[str, An
     while (out_len(hi) or 0) < output_length:
         lo, hi = hi, hi * 2
         if hi > 10_000_000:
-            raise SpecError(f"no input length gives an output of {output_length}")
+            raise SpecError(f"no input length up to 10,000,000 gives an output of {output_length}",
+                            hint="the network trims more than that; check its depth (e.g. layers)")
     while lo < hi:  # smallest n with out_len(n) >= output_length
         mid = (lo + hi) // 2
         if (out_len(mid) or 0) >= output_length:

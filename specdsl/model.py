@@ -192,6 +192,10 @@ class _Instantiator:
             x = self.source(node.source, env, values, node.name)
             x = lower_chain(self.graph, self.substitute(node.chain, values), x, node.name, values)
             env[node.name] = last = x
+        declared = list(preset.outputs) + [h.name for h in preset.heads]
+        twice = sorted({n for n in declared if declared.count(n) > 1})
+        if twice:
+            raise SpecError(f"{preset.name}: output '{twice[0]}' is declared twice", span=preset.span)
         outputs = [self.lookup(name, env, preset.span) for name in preset.outputs]
         for head in preset.heads:
             count = head.count if isinstance(head.count, int) else values.get(head.count)

@@ -334,6 +334,9 @@ class _SpecReader:
         for d in tree.children:
             if not isinstance(d, Token) or d.type == "TIMES":
                 continue
+            if d.type == "NUMBER" and not (str(d).isdigit() and int(str(d)) >= 1):
+                raise SpecError(f"a dimension must be a whole number ≥ 1, not {d}", span=_tok_span(self.source, d),
+                                expected="e.g. 1001 x 4, a parameter name, or ? for any length")
             dims.append(None if d.type == "QMARK" else _literal(d))
         return tuple(dims)
 
@@ -347,7 +350,10 @@ class _SpecReader:
             elif item.data == "param":
                 file_params.append(self.param(item))
             elif item.data == "preset":
-                out.append(self.preset(item, family, list(file_params)))
+                preset = self.preset(item, family, list(file_params))
+                if any(p.name.lower() == preset.name.lower() for p in out):
+                    raise SpecError(f"preset '{preset.name}' is defined twice in this file", span=preset.span)
+                out.append(preset)
         return out
 
     def param(self, tree: Tree) -> ParamDecl:
@@ -358,6 +364,7 @@ class _SpecReader:
         name_tok, doc_tok, *body = tree.children
         doc = _unquote(doc_tok)
         inputs, nodes, outputs, heads = [], [], [], []
+        own_params: set[str] = set()
         for stmt in body:
             if not isinstance(stmt, Tree):
                 continue
@@ -368,9 +375,18 @@ class _SpecReader:
                 doc = _unquote(stmt.children[0])
             elif kind == "param":
                 decl = self.param(stmt)
-                params = [p for p in params if p.name != decl.name] + [decl]
+                if decl.name in own_params:
+                    raise SpecError(f"parameter '{decl.name}' is declared twice in {name_tok}", span=decl.span)
+                own_params.add(decl.name)
+                params = [p for p in params if p.name != decl.name] + [decl]  # a preset overrides its file
             elif kind == "input":
                 name, shape, dtype = stmt.children
+                if dtype is not None and str(dtype) not in INPUT_DTYPES:
+                    raise SpecError(f"input '{name}': unknown type '{dtype}'", span=_tok_span(self.source, dtype),
+                                    expected="one of " + ", ".join(INPUT_DTYPES),
+                                    hint=did_you_mean(str(dtype), INPUT_DTYPES))
+                if any(i.name == str(name) for i in inputs):
+                    raise SpecError(f"input '{name}' is declared twice", span=_meta_span(self.source, stmt))
                 inputs.append(InputDecl(str(name), self.shape(shape), str(dtype) if dtype else "float32",
                                         _meta_span(self.source, stmt)))
             elif kind == "assign":
@@ -401,4 +417,5 @@ def parse_spec_file(text: str, name: str) -> list[Preset]:
     return _SpecReader(source).presets(tree)
 
 
+INPUT_DTYPES = ("float32", "float16", "bfloat16", "int32", "int64", "uint8", "bool")
 _STATEMENT_KEYWORDS = ("family", "param", "preset", "input", "output", "doc", "use", "concat")

@@ -88,6 +88,9 @@ BAD_INPUTS = [
     (["check", "/no/such/file.spec"], "no such file", None),
     (["presets", "--family", "deepcpg-dan"], "did you mean 'deepcpg-dna'?", None),
     (["compile", "CnnL1h128", "-o", "model.h5"], "must end in .keras", None),
+    (["compile", "conv[8@3]", "-o", "/proc/no/x.keras"], "cannot write here", None),
+    (["length", "BPNet", "--output-length", "0"], "an output length must be ≥ 1", None),
+    (["init", "specdsl-train", "-o", "/proc/no/x.json"], "cannot write here", None),
 ]
 
 

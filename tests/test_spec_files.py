@@ -41,6 +41,13 @@ def test_spec_file_presets_and_use(tmp_path) -> None:
     ('preset P {\n  input x: w x 4\n  y = x\n}\n', "unknown parameter 'w'", 2, 3),
     ('preset P {\n  inpt x: 10 x 4\n}\n', "did you mean 'input'?", 2, 8),
     ('preset P {\n  input x: 10 x 4\n  y = x | conv[4@30]\n}\n', "needs at least 30 positions", 3, 11),
+    ('preset P {\n  input x: 10 x 4 : flot32\n  y = x\n}\n', "did you mean 'float32'?", 2, 21),
+    ('preset P {\n  input x: 10 x 0\n  y = x\n}\n', "a dimension must be a whole number", 2, 17),
+    ('preset P {\n  input x: 10 x 4\n  input x: 5 x 4\n  y = x\n}\n', "declared twice", 3, 3),
+    ('preset P {\n  param a = 1\n  param a = 2\n  input x: 10 x 4\n}\n', "declared twice", 3, 3),
+    ('preset P {\n  input x: 10 x 4\n}\npreset p {\n  input x: 10 x 4\n}\n', "defined twice", 4, 1),
+    ('preset P {\n  input x: 10 x 4\n  output y = x | gap\n  output y = x | gmp\n}\n', "declared twice",
+     1, 1),
 ])
 def test_spec_file_errors_are_positioned(tmp_path, text, message, line, column) -> None:
     path = tmp_path / "bad.spec"

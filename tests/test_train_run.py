@@ -97,6 +97,13 @@ def test_resume_continues_after_a_crash(data: Path) -> None:
     assert not (data / "run.backup").exists()
 
 
+def test_resume_without_a_backup_is_refused(data: Path) -> None:
+    ir = load_config_text(config(data, epochs=1), "cfg.json")
+    train(ir)
+    with pytest.raises(SpecError, match=r"nothing to resume.*the run finished \(1 epoch"):
+        train(ir, resume=True)
+
+
 def test_ctrl_c_writes_best_model_and_history(data: Path) -> None:
     ir = load_config_text(config(data, epochs=5), "cfg.json")
     with pytest.raises(TrainingInterrupted):

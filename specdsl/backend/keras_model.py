@@ -59,11 +59,17 @@ def save_model(model: Any, path: str | Path) -> Path:
     path = Path(path)
     if path.suffix != ".keras":
         raise SpecError(f"the output file must end in .keras, not '{path.name}'", file=str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent, prefix=f".{path.stem}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent, prefix=f".{path.stem}.")
+    except OSError as err:
+        raise SpecError(f"cannot write here: {err.strerror}", file=str(path)) from None
     os.close(fd)
     try:
         model.save(tmp)
+        from ..training.artifacts import default_file_mode
+
+        os.chmod(tmp, default_file_mode())
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

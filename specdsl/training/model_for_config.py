@@ -51,7 +51,14 @@ def _body(ir: TrainingIR) -> tuple[Preset, dict, int]:
                             "sequence input", hint="use BPNet or an architecture string")
         body = replace(base, heads=(), outputs=())
         return body, params, width
-    chain = parse_chain(arch.text, Source(f"{ir.source} (model.architecture)", arch.text))
+    try:
+        chain = parse_chain(arch.text, Source(f"{ir.source} (model.architecture)", arch.text))
+    except SpecError as err:
+        from ..presets import find_preset
+
+        if find_preset(arch.text.strip()) is not None:
+            err.hint = f'{arch.text.strip()} is a preset: write "architecture": {{"preset": "{arch.text.strip()}"}}'
+        raise
     body = Preset("model", "", "", (ParamDecl("dropout", 0.0), ParamDecl("l1", 0.0), ParamDecl("l2", 0.0)),
                   (InputDecl("sequence", (ir.input_length, 4)),), (Node("body", Ref("sequence"), chain),))
     return body, {}, getattr(ir, "output_filter_width", None) or DEFAULT_OUTPUT_FILTER_WIDTH
@@ -61,6 +68,12 @@ def training_model(ir: TrainingIR) -> TrainingModel:
     """Body + BPReveal heads, lengths checked against the config before anything is built."""
     body, params, width = _body(ir)
     last = body.nodes[-1].name
+    ends = build_graph(replace(body, outputs=(last,)), params, {body.inputs[0].name: (ir.input_length, 4)})
+    shape = next(iter(ends.output_shapes().values()))
+    if len(shape) != 2:
+        raise SpecError(f"the architecture must end in a sequence (length × channels) for the profile heads, "
+                        f"but it ends in shape {shape}", path="model.architecture",
+                        hint="drop the final pooling/flatten/dense layers; the heads add their own")
     names = solo_output_names([h.name for h in ir.heads])
     heads = []
     for i, head in enumerate(ir.heads):

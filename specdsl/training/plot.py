@@ -28,6 +28,10 @@ def plot_history(history_path: str | Path, out: str | Path, dpi: int = 150) -> P
         raise SpecError("no such file", file=str(path)) from None
     except ValueError as err:
         raise SpecError(f"not a JSON history file: {err}", file=str(path)) from None
+    out = Path(out)
+    if out.suffix.lower() not in (".png", ".pdf", ".svg", ".jpg", ".jpeg"):
+        raise SpecError(f"cannot write a plot as '{out.suffix or out.name}'", file=str(out),
+                        expected="a file name ending in .png, .pdf, .svg or .jpg")
     keys = _series(history)
     if not keys:
         raise SpecError("the history has no loss values to plot", file=str(path))
@@ -60,7 +64,6 @@ def plot_history(history_path: str | Path, out: str | Path, dpi: int = 150) -> P
         ax.axis("off")
     fig.suptitle(path.name, fontsize=10)
     fig.tight_layout()
-    out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=dpi)
     plt.close(fig)

@@ -88,6 +88,19 @@ def prepare(ir: TrainingIR) -> tuple[TrainingModel, CountsSummary]:
     return tm, summaries[0]
 
 
+def _check_output_place(paths: Paths) -> None:
+    """Fail before training, not after it, when the outputs cannot be written."""
+    import os
+
+    folder = paths.model.parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SpecError(f"cannot create the output folder {folder}: {err.strerror}", path="output-prefix") from None
+    if not os.access(folder, os.W_OK):
+        raise SpecError(f"cannot write in the output folder {folder}", path="output-prefix")
+
+
 def _history_from_disk(paths: Paths) -> dict[str, Any]:
     import json
 
@@ -106,6 +119,13 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     """
     tm, counts = prepare(ir)
     paths = Paths(ir.output_prefix)
+    _check_output_place(paths)
+    if resume and not paths.backup.exists():
+        done = len(_history_from_disk(paths).get("loss", []))
+        raise SpecError(
+            f"nothing to resume: there is no backup at {paths.backup}"
+            + (f"; the run finished ({done} epoch(s) in {paths.history})" if done else ""),
+            hint="train without --resume to start a new run", path="output-prefix")
     if not resume and paths.backup.exists():
         shutil.rmtree(paths.backup)  # a fresh run must not silently continue an old one
 
