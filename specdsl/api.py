@@ -41,7 +41,11 @@ def check(target: str, params: Mapping[str, Any] | None = None,
     from .presets import load_spec_file
 
     if target.endswith(".spec") and ":" not in target:
-        return [build_graph(p, params, inputs) for p in load_spec_file(target)]
+        presets = load_spec_file(target)
+        if not presets:
+            raise SpecError("the file defines no preset", file=target,
+                            expected='preset NAME "doc" { input …; x = … | conv[…] }')
+        return [build_graph(p, params, inputs) for p in presets]
     return [analyse(target, params, inputs)]
 
 

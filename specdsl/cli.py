@@ -214,7 +214,8 @@ def cmd_kinds(args: argparse.Namespace) -> int:
     for col in ("kind", "aliases", "arguments", "what it is"):
         table.add_column(col, overflow="fold")
     for kind in all_kinds().values():
-        opts = ", ".join(a.name for a in kind.args if not a.required)
+        named = {p for pos in kind.positional for p in (pos if isinstance(pos, tuple) else (pos,))}
+        opts = ", ".join(a.name for a in kind.args if a.name not in named)
         sig = kind.signature() + (f" ; {opts}" if opts else "")
         aliases = ", ".join(kind.aliases + tuple(kind.shorthands))
         table.add_row(kind.name, aliases, sig, kind.doc)

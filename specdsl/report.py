@@ -9,8 +9,13 @@ from .lowering import LayerGraph
 from .primitives import PRIMITIVES, format_shape
 
 
-def layer_type(prim: str) -> str:
-    return "InputLayer" if prim == "input" else PRIMITIVES[prim].keras_class
+def layer_type(prim: str, config: dict | None = None) -> str:
+    """The Keras class name users see in ``model.summary()``."""
+    if prim == "input":
+        return "InputLayer"
+    if prim == "rnn" and config:
+        return "Bidirectional" if config["bidirectional"] else config["cell"].upper()
+    return PRIMITIVES[prim].keras_class
 
 
 def graph_report(graph: LayerGraph) -> dict[str, Any]:
@@ -19,7 +24,7 @@ def graph_report(graph: LayerGraph) -> dict[str, Any]:
     for node in graph.layers:
         layers.append({
             "name": node.name,
-            "type": layer_type(node.prim),
+            "type": layer_type(node.prim, node.config),
             "kind": node.kind,
             "output_shape": list(node.shape),
             "params": node.params,
