@@ -25,11 +25,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # measure this checkout, even without an editable install
+
+from machine_info import cpu_model, usable_cores, version  # noqa: E402
 
 from specdsl.api import analyse, presets_table  # noqa: E402
 from specdsl.docgen import chain_input_shape  # noqa: E402
@@ -167,21 +168,8 @@ def measure_compiler(repeats: int, min_seconds: float) -> dict[str, tuple[float,
 
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "not installed"
+    cpu = cpu_model()
+    usable = usable_cores()
 
     return {
         "CPU": cpu,

@@ -40,13 +40,14 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # measure this checkout, even without an editable install
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # quiet TensorFlow's start-up; no effect on timing
+
+from machine_info import cpu_model, usable_cores, version  # noqa: E402
 
 from specdsl.backend.quiet import import_keras  # noqa: E402
 from specdsl.config import load_config_text  # noqa: E402
@@ -254,27 +255,14 @@ def measure_pipeline(path: Path, geo: Geometry, args: argparse.Namespace, names:
 
 
 def machine(tf: Any) -> dict[str, str]:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    cpu = cpu_model()
+    usable = usable_cores()
     gpus = []
     for gpu in tf.config.list_physical_devices("GPU"):
         try:
             gpus.append(tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name))
         except (RuntimeError, ValueError):
             gpus.append(gpu.name)
-
-    def version(dist: str) -> str:
-        try:
-            return metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return "not installed"
 
     return {
         "CPU": cpu,

@@ -53,27 +53,13 @@ def build_keras_model(graph: LayerGraph) -> Any:
 
 def save_model(model: Any, path: str | Path) -> Path:
     """Save atomically: a crash mid-write never leaves a truncated ``.keras`` file."""
-    import os
-    import tempfile
+    from ..training.artifacts import atomic_path
 
     path = Path(path)
     if path.suffix != ".keras":
         raise SpecError(f"the output file must end in .keras, not '{path.name}'", file=str(path))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(suffix=".keras", dir=path.parent, prefix=f".{path.stem}.")
-    except OSError as err:
-        raise SpecError(f"cannot write here: {err.strerror}", file=str(path)) from None
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".keras") as tmp:
         model.save(tmp)
-        from ..training.artifacts import default_file_mode
-
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 
