@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -34,15 +34,6 @@ class Span:
     column: int
     end_line: int | None = None
     end_column: int | None = None  # exclusive
-
-    def shifted(self, line: int, column: int) -> Span:
-        """Map a span found in a sub-string back into its enclosing source."""
-        col = self.column + (column - 1 if self.line == 1 else 0)
-        end_col = None
-        if self.end_column is not None:
-            end_col = self.end_column + (column - 1 if (self.end_line or self.line) == 1 else 0)
-        end_line = None if self.end_line is None else self.end_line + line - 1
-        return Span(self.source, self.line + line - 1, col, end_line, end_col)
 
     def text(self) -> str:
         """The exact text the span covers (single-line spans only)."""
@@ -125,4 +116,4 @@ def quoted_list(items: Iterable[str], limit: int = 8) -> str:
     return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-__all__ = ["Source", "Span", "SpecError", "SpecErrors", "nearest", "did_you_mean", "quoted_list", "field"]
+__all__ = ["Source", "Span", "SpecError", "SpecErrors", "nearest", "did_you_mean", "quoted_list"]

@@ -13,7 +13,7 @@ from typing import Any
 from .errors import Span, SpecError
 from .ir import Block, Chain, Repeat
 from .primitives import PRIMITIVES, Shape, ShapeProblem, format_shape
-from .registry import REQUIRED, Kind, all_kinds, check_value
+from .registry import Kind, all_kinds, check_value
 
 
 @dataclass(frozen=True)
@@ -212,4 +212,4 @@ def lower_chain(graph: LayerGraph, chain: Chain, x: Tensor, scope: str, settings
     return x
 
 
-__all__ = ["Tensor", "LayerNode", "LayerGraph", "BlockContext", "lower_chain", "resolve_args", "REQUIRED"]
+__all__ = ["Tensor", "LayerNode", "LayerGraph", "BlockContext", "lower_chain", "resolve_args"]

@@ -24,16 +24,18 @@ from .registry import all_kinds, check_value
 DEFAULT_SETTINGS = (("dropout", 0.0), ("l1", 0.0), ("l2", 0.0))
 
 
-def adhoc_preset(text: str, chain: Chain | None = None) -> Preset:
-    """Wrap a bare architecture string as a one-input preset."""
+def adhoc_preset(text: str, chain: Chain | None = None, *, shape: tuple | None = None,
+                 input_name: str = "input", node_name: str = "") -> Preset:
+    """Wrap a bare architecture string as a one-input preset (model-wide settings default to 0)."""
     chain = chain if chain is not None else parse_chain(text)
     first = _first_block(chain)
     dtype = all_kinds()[first.kind].input_dtype if first else "float32"
-    shape: tuple = (1000,) if dtype == "int32" else (1001, 4)
+    if shape is None:
+        shape = (1000,) if dtype == "int32" else (1001, 4)
     params = [ParamDecl(n, v, "model-wide default") for n, v in DEFAULT_SETTINGS]
     params += [ParamDecl(v, None, "set with --set") for v in sorted(_vars_in(chain))]
-    return Preset("spec", "", "", tuple(params), (InputDecl("input", shape, dtype),),
-                  (Node("", Ref("input"), chain),))
+    return Preset("spec", "", "", tuple(params), (InputDecl(input_name, shape, dtype),),
+                  (Node(node_name, Ref(input_name), chain),))
 
 
 def _first_block(chain: Chain) -> Block | None:

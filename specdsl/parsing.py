@@ -181,10 +181,6 @@ class _ChainReader:
 # ---------------------------------------------------------------- resolution
 
 
-def _positional_slots(kind: Kind) -> list:
-    return list(kind.positional)
-
-
 def _describe_signature(kind: Kind) -> str:
     return f"{kind.name}[{kind.signature()}]" + (f", e.g. {kind.example}" if kind.example else "")
 
@@ -222,7 +218,7 @@ def _convert(kind: Kind, argname: str, value: Any, span: Span) -> Any:
 def resolve_block(raw: RawBlock) -> Block:
     kind, fixed = lookup(raw.name, raw.name_span)
     args: dict[str, Any] = dict(fixed)
-    slots = _positional_slots(kind)
+    slots = list(kind.positional)
     seen_keyword = False
     for key, value, span in raw.args:
         if key is None:

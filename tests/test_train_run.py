@@ -180,3 +180,27 @@ def test_windows_without_reads_are_rejected_before_training(data: Path) -> None:
         h5["head_0"][3] = 0.0  # one region with no reads at all: log(0) would make the loss NaN
     with pytest.raises(SpecError, match="1 region\\(s\\) have a window without any reads"):
         train(load_config_text(config(data), "cfg.json"))
+
+
+def _string_config(data: Path, arch: str) -> str:
+    text = config(data, epochs=1)
+    start = text.index('{"preset"')
+    end = text.index("}}", start) + 2
+    return text[:start] + json.dumps(arch) + ', "output-filter-width": 9' + text[end:]
+
+
+def test_architecture_string_trains_with_bpreveal_heads(data: Path) -> None:
+    result = train(load_config_text(_string_config(data, "conv[8@9]_dilres[2]"), "cfg.json"))
+    assert result.epochs_run == 1
+    model = keras.saving.load_model(data / "run.keras", safe_mode=True)
+    assert model.output_names == ["solo_profile_h0", "solo_logcounts_h0"]
+
+
+@pytest.mark.parametrize("arch,message", [
+    ("conv[8@9]_gap", "must end in a sequence"),
+    ("BPNet", "write \"architecture\": {\"preset\": \"BPNet\"}"),
+])
+def test_architecture_string_mistakes(data: Path, arch: str, message: str) -> None:
+    with pytest.raises(SpecError) as info:
+        train(load_config_text(_string_config(data, arch), "cfg.json"))
+    assert message in info.value.render()

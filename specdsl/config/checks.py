@@ -105,6 +105,8 @@ def _architecture_string(root: Node) -> list[SpecError]:
         parse_chain(text, node.span.source, at)
     except SpecError as err:
         err.path = err.path or "model.architecture"
+        if _find_preset(text.strip()) is not None:  # a preset name where a string was expected
+            err.hint = f'{text.strip()} is a preset: write "architecture": {{"preset": "{text.strip()}"}}'
         return [err]
     return []
 

@@ -14,10 +14,10 @@ from dataclasses import dataclass, replace
 
 from ..config.training_ir import TrainingIR
 from ..errors import Source, SpecError
-from ..ir import Chain, Heads, InputDecl, Node, ParamDecl, Preset, Ref
+from ..ir import Heads, Preset, Ref
 from ..lengths import check_lengths, lengths_for_input
 from ..lowering import LayerGraph
-from ..model import build_graph
+from ..model import adhoc_preset, build_graph
 from ..parsing import parse_chain
 from ..presets import get_preset
 from .data import solo_output_names
@@ -51,16 +51,8 @@ def _body(ir: TrainingIR) -> tuple[Preset, dict, int]:
                             "sequence input", hint="use BPNet or an architecture string")
         body = replace(base, heads=(), outputs=())
         return body, params, width
-    try:
-        chain = parse_chain(arch.text, Source(f"{ir.source} (model.architecture)", arch.text))
-    except SpecError as err:
-        from ..presets import find_preset
-
-        if find_preset(arch.text.strip()) is not None:
-            err.hint = f'{arch.text.strip()} is a preset: write "architecture": {{"preset": "{arch.text.strip()}"}}'
-        raise
-    body = Preset("model", "", "", (ParamDecl("dropout", 0.0), ParamDecl("l1", 0.0), ParamDecl("l2", 0.0)),
-                  (InputDecl("sequence", (ir.input_length, 4)),), (Node("body", Ref("sequence"), chain),))
+    chain = parse_chain(arch.text, Source(f"{ir.source} (model.architecture)", arch.text))
+    body = adhoc_preset(arch.text, chain, shape=(ir.input_length, 4), input_name="sequence", node_name="body")
     return body, {}, getattr(ir, "output_filter_width", None) or DEFAULT_OUTPUT_FILTER_WIDTH
 
 
@@ -93,4 +85,4 @@ def training_model(ir: TrainingIR) -> TrainingModel:
     return TrainingModel(graph, preset, params, names, output_length)
 
 
-__all__ = ["TrainingModel", "training_model", "Chain"]
+__all__ = ["TrainingModel", "training_model"]
