@@ -10,7 +10,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import SpecError
@@ -310,19 +310,42 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
     p.set_defaults(func=cmd_kinds)
 
-    for register in _EXTRA_VERBS:
-        register(sub)
+    from .compat import SYSTEMS
+
+    for system in SYSTEMS.values():
+        verbs = "; ".join(f"{v}: {h}" for v, _, h in system.verbs)
+        p = sub.add_parser(system.name, help=f"{system.doc}, with their own options",
+                           description=f"specdsl {system.name} VERB ARGS…  ({verbs})")
+        p.add_argument("system_verb", metavar="VERB", choices=system.verb_names())
+        p.add_argument("system_args", nargs=argparse.REMAINDER, metavar="ARGS")
     return parser
 
 
-# Verbs that live in other modules add themselves here (training, configs, data).
-_EXTRA_VERBS: list[Callable[[Any], None]] = []
+def _system_call(argv: list[str]) -> tuple[bool, list[str]] | None:
+    """``[--debug] SYSTEM VERB ARGS…`` → (debug, argv): adapters parse their own options."""
+    from .compat import SYSTEMS
+
+    debug = bool(argv) and argv[0] == "--debug"
+    rest = argv[1:] if debug else argv
+    if len(rest) >= 2 and rest[0] in SYSTEMS and not rest[1].startswith("-"):
+        return debug, rest
+    return None
+
+
+def _run_system(argv: list[str]) -> int:
+    from .compat import run
+
+    return run(argv[0], argv[1], argv[2:])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    system_call = _system_call(argv)
+    if system_call is not None:
+        debug, rest = system_call
+        args = argparse.Namespace(debug=debug, func=lambda _a: _run_system(rest))
+    else:
+        args = build_parser().parse_args(argv)
     if not args.debug:  # TensorFlow's C++ start-up chatter is not for users
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     try:

@@ -1,0 +1,1 @@
+"""DeepCpG's command lines (``specdsl deepcpg data|train|eval|eval-export``)."""

@@ -1,0 +1,69 @@
+"""An argparse parser for adapters: the original tool's options, with specdsl's error policy.
+
+Every option of the original tool is declared, so each is *known*; the ones specdsl
+does not implement are declared with :meth:`ToolParser.unsupported` and refused by
+name when used (never silently ignored).  Any mistake — an unknown or misspelt option,
+a missing or malformed value — is a :class:`SpecError` naming the option, so the CLI
+exits 2 with a plain message instead of argparse's usage dump.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import Any, NoReturn
+
+from ..errors import SpecError, did_you_mean
+
+
+class ToolParser(argparse.ArgumentParser):
+    """``prog`` is the command as the user types it, e.g. ``specdsl deepcpg train``."""
+
+    def __init__(self, prog: str, tool: str, description: str = "") -> None:
+        super().__init__(prog=prog, description=description, allow_abbrev=False)
+        self.tool = tool
+        self._unsupported: dict[str, str] = {}
+
+    def unsupported(self, *flags: str, nargs: Any = None, why: str = "") -> None:
+        """Declare options of the original tool that specdsl refuses (with ``why``)."""
+        kwargs: dict[str, Any] = {"help": argparse.SUPPRESS, "default": None, "dest": f"_unsupported_{flags[0]}"}
+        if nargs == 0:
+            kwargs["action"] = "store_true"
+        elif nargs is not None:
+            kwargs["nargs"] = nargs
+        self.add_argument(*flags, **kwargs)
+        for flag in flags:
+            self._unsupported[flag] = why or f"{flags[0]} is an option of {self.tool} that specdsl does not support"
+
+    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
+        """Parse ``argv``; unknown and unsupported options are SpecErrors naming them."""
+        args, extras = self.parse_known_args(list(argv))
+        for extra in extras:
+            if extra.startswith("-"):
+                flag = extra.split("=", 1)[0]
+                known = [o for a in self._actions for o in a.option_strings]
+                raise SpecError(f"unknown option {flag} for {self.prog}", path=flag,
+                                hint=did_you_mean(flag, known) or f"see '{self.prog} --help'")
+            raise SpecError(f"unexpected argument '{extra}' for {self.prog}", hint=f"see '{self.prog} --help'")
+        for flag, why in self._unsupported.items():
+            dest = f"_unsupported_{self._primary(flag)}"
+            value = getattr(args, dest, None)
+            if value not in (None, False, []) and flag in argv_flags(argv):
+                raise SpecError(f"not supported: {why}", path=flag)
+        return args
+
+    def _primary(self, flag: str) -> str:
+        for action in self._actions:
+            if flag in action.option_strings:
+                return action.option_strings[0]
+        return flag
+
+    def error(self, message: str) -> NoReturn:
+        raise SpecError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
+
+
+def argv_flags(argv: Sequence[str]) -> set[str]:
+    return {a.split("=", 1)[0] for a in argv if a.startswith("-")}
+
+
+__all__ = ["ToolParser", "argv_flags"]
