@@ -120,23 +120,32 @@ def cmd_length(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .config import load_config
-    from .training.run import EXIT_INTERRUPTED, TrainingInterrupted, loss_fell, train
-
     ir = load_config(args.config)
+    return run_training(ir, resume=args.resume)
+
+
+def run_training(ir: Any, *, resume: bool = False) -> int:
+    """Train and report in plain words; shared by ``train`` and the adapters' train verbs."""
+    from .training.paths import Paths
+    from .training.run import EXIT_INTERRUPTED, TrainingInterrupted, artifact_list, loss_fell, train
+
     console = _console(stderr=True)
+    paths = Paths.of(ir.output)
     try:
-        result = train(ir, resume=args.resume, console=console)
+        result = train(ir, resume=resume, console=console)
     except TrainingInterrupted:
-        print(f"interrupted: the best weights so far are in {ir.output_prefix}.keras and the history in "
-              f"{ir.output_prefix}.history.json", file=sys.stderr)
+        print(f"interrupted: the best weights so far are in {paths.model} and the history in {paths.history}",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     losses = result.history.get("loss", [])
     trend = "fell" if loss_fell(result.history) else "did not fall"
     first = f"{losses[0]:.4g}" if losses else "?"
     last = f"{losses[-1]:.4g}" if losses else "?"
-    print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; loss {trend} ({first} → {last})"
-          + ("; stopped early" if result.stopped_early else ""))
-    print(f"wrote {result.paths.model}, {result.paths.checkpoint} and {result.paths.history}")
+    why = "; stopped early" if result.stopped_early else (f"; stopped: {result.stop_reason}"
+                                                            if result.stop_reason else "")
+    print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; loss {trend} ({first} → {last}){why}")
+    files = [str(p) for p in artifact_list(result.paths)]
+    print("wrote " + ", ".join(files[:-1]) + (" and " if len(files) > 1 else "") + files[-1])
     return 0
 
 

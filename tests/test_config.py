@@ -10,14 +10,13 @@ import pytest
 from specdsl.config import (
     BPREVEAL_SOLO,
     SPECDSL_TRAIN,
-    ArchitectureSpec,
-    HeadIR,
     TrainingIR,
     detect_kind,
     load_config,
     load_config_text,
     read_config_text,
 )
+from specdsl.config.training_ir import InputIR, OptimizerIR
 from specdsl.errors import SpecError, SpecErrors
 
 # Shaped like the seed's trainSoloModel example (BPReveal's schema test config: 9 layers, widths 25/25,
@@ -109,17 +108,20 @@ def where(err: SpecError) -> tuple[int, int]:
 def test_seed_config_is_accepted_verbatim_into_the_training_ir() -> None:
     ir = load_config_text(SOLO, "solo.json")
     assert isinstance(ir, TrainingIR) and ir.kind == BPREVEAL_SOLO and ir.source == "solo.json"
-    assert ir.architecture == ArchitectureSpec(preset="BPNet", params=(
-        ("filters", 64), ("layers", 9), ("input_filter_width", 25), ("output_filter_width", 25)))
-    assert ir.architecture.params_dict()["input_filter_width"] == 25
-    assert (ir.input_length, ir.output_length) == (3092, 1000)
-    assert ir.heads == (HeadIR("oct4", 2, 1.0, 100.0, 0.1), HeadIR("sox2", 1, 0.5, None, 0.05),
-                        HeadIR("nanog", 2, 2.0, 30.5, None))
-    assert (ir.train_data, ir.val_data, ir.output_prefix) == ("input/train.h5", "input/val.h5", "models/solo")
-    assert (ir.epochs, ir.batch_size, ir.learning_rate, ir.optimizer) == (200, 64, 0.004, "adam")
-    assert (ir.early_stopping_patience, ir.lr_plateau_patience, ir.max_jitter) == (11, 5, 100)
-    assert (ir.verbosity, ir.model_name, ir.model_args) == ("INFO", "solo", "")
-    assert (ir.mixed_precision, ir.xla, ir.seed) == (False, False, None)
+    assert ir.body.preset.name == "BPNet" and ir.body.params_dict() == {
+        "filters": 64, "layers": 9, "input_filter_width": 25, "output_filter_width": 25, "input_length": 3092}
+    assert ir.inputs == (InputIR("sequence", (3092, 4), "float32", "sequence"),)
+    assert [(h.kind, h.name) for h in ir.heads] == [("profile", "oct4"), ("profile", "sox2"), ("profile", "nanog")]
+    assert [(h.get("num_tasks"), h.get("profile_loss_weight"), h.get("counts_loss_weight"),
+             h.get("counts_loss_frac_target"), h.get("output_length")) for h in ir.heads] == [
+        (2, 1.0, 100.0, 0.1, 1000), (1, 0.5, None, 0.05, 1000), (2, 2.0, 30.5, None, 1000)]
+    assert (ir.data.reader, ir.data.train, ir.data.val, ir.data.get("max_jitter")) == (
+        "bpreveal-h5", ("input/train.h5",), ("input/val.h5",), 100)
+    assert (ir.output.place, ir.output.style) == ("models/solo", "prefix")
+    assert (ir.schedule.epochs, ir.schedule.batch_size, ir.optimizer) == (200, 64, OptimizerIR("adam", 0.004))
+    assert (ir.schedule.early_stopping_patience, ir.schedule.lr_plateau_patience) == (11, 5)
+    assert (ir.runtime.verbosity, ir.model_name) == ("INFO", "solo")
+    assert (ir.runtime.mixed_precision, ir.runtime.xla, ir.runtime.seed) == (False, False, None)
     assert ir.config["settings"]["architecture"]["filters"] == 64
 
 
@@ -132,13 +134,13 @@ def test_load_config_reads_a_file(tmp_path) -> None:
 
 @pytest.mark.parametrize("level", ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])
 def test_every_bpreveal_verbosity_is_accepted(level: str) -> None:
-    assert load_config_text(SOLO.replace('"INFO"', f'"{level}"')).verbosity == level
+    assert load_config_text(SOLO.replace('"INFO"', f'"{level}"')).runtime.verbosity == level
 
 
 def test_model_args_is_optional_and_kind_may_name_itself() -> None:
     ir = load_config_text(SOLO.replace('"model-args": "",', "").replace('"verbosity"', '"kind": "bpreveal-solo", '
                                                                                      '"verbosity"'))
-    assert ir.model_args is None and ir.kind == BPREVEAL_SOLO
+    assert "model-args" not in ir.config["settings"]["architecture"] and ir.kind == BPREVEAL_SOLO
 
 
 def test_a_head_needs_a_counts_weight_or_a_frac_target() -> None:
@@ -290,11 +292,14 @@ def test_missing_file_is_a_spec_error_naming_the_file(tmp_path) -> None:
 def test_specdsl_train_applies_defaults() -> None:
     ir = load_config_text(TRAIN)
     assert ir.kind == SPECDSL_TRAIN
-    assert ir.architecture == ArchitectureSpec(text="conv[64@25]_dilres[9]")
-    assert (ir.input_length, ir.output_length) == (3142, None)
-    assert (ir.optimizer, ir.learning_rate, ir.epochs, ir.batch_size) == ("adam", 0.004, 200, 64)
-    assert (ir.early_stopping_patience, ir.lr_plateau_patience, ir.max_jitter) == (11, 5, 0)
-    assert (ir.verbosity, ir.seed, ir.mixed_precision, ir.xla) == ("INFO", None, False, False)
+    assert ir.body.label == "conv[64@25]_dilres[9]" and ir.body.preset.main_chain() is not None
+    assert [b.kind for b in ir.body.preset.main_chain().items] == ["conv", "dilres"]
+    assert ir.inputs[0].shape == (3142, 4) and ir.heads[0].get("output_length") is None
+    assert (ir.optimizer, ir.schedule.epochs, ir.schedule.batch_size) == (OptimizerIR("adam", 0.004), 200, 64)
+    assert (ir.schedule.early_stopping_patience, ir.schedule.lr_plateau_patience, ir.data.get("max_jitter")) == (
+        11, 5, 0)
+    assert (ir.runtime.verbosity, ir.runtime.seed, ir.runtime.mixed_precision, ir.runtime.xla) == (
+        "INFO", None, False, False)
     assert ir.config["schedule"] == {"epochs": 200, "batch-size": 64, "early-stopping-patience": 11,
                                      "learning-rate-plateau-patience": 5}
 
@@ -307,9 +312,11 @@ def test_specdsl_train_sections_and_preset() -> None:
                         '"schedule": {"epochs": 5},\n'
                         '"runtime": {"seed": 7, "mixed-precision": true, "xla": true, "verbosity": "DEBUG"}')
     ir = load_config_text(text)
-    assert ir.architecture == ArchitectureSpec(preset="BPNet", params=(("filters", 32), ("layers", 8)))
-    assert (ir.optimizer, ir.learning_rate, ir.epochs, ir.batch_size, ir.max_jitter) == ("sgd", 0.01, 5, 64, 64)
-    assert (ir.seed, ir.mixed_precision, ir.xla, ir.verbosity) == (7, True, True, "DEBUG")
+    assert ir.body.preset.name == "BPNet" and ir.body.params_dict() == {"filters": 32, "layers": 8,
+                                                                        "input_length": 3142}
+    assert (ir.optimizer, ir.schedule.epochs, ir.data.get("max_jitter")) == (OptimizerIR("sgd", 0.01), 5, 64)
+    assert (ir.runtime.seed, ir.runtime.mixed_precision, ir.runtime.xla, ir.runtime.verbosity) == (
+        7, True, True, "DEBUG")
 
 
 def test_architecture_string_errors_point_inside_the_string() -> None:

@@ -9,11 +9,12 @@ Nothing here imports TensorFlow or Keras.
 from __future__ import annotations
 
 from .bnf import schema_bnf
+from .kinds import to_training_ir
 from .load import load_config, load_config_text
 from .reader import ArrayNode, Entry, Node, ObjectNode, ScalarNode, read_config_file, read_config_text
 from .schemas import BPREVEAL_SOLO, KINDS, SPECDSL_TRAIN, schema_json
 from .templates import init_template
-from .training_ir import ArchitectureSpec, HeadIR, TrainingIR, to_training_ir
+from .training_ir import HeadIR, TrainingIR
 from .validate import detect_kind, validate
 
 
@@ -32,5 +33,5 @@ __all__ = [
     "KINDS", "BPREVEAL_SOLO", "SPECDSL_TRAIN",
     "load_config", "load_config_text", "read_config_file", "read_config_text", "detect_kind", "validate",
     "schema_json", "schema_bnf", "init_template", "config_docs", "to_training_ir",
-    "TrainingIR", "HeadIR", "ArchitectureSpec", "Node", "ObjectNode", "ArrayNode", "ScalarNode", "Entry",
+    "TrainingIR", "HeadIR", "Node", "ObjectNode", "ArrayNode", "ScalarNode", "Entry",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import Source
+from .kinds import to_training_ir
 from .reader import parse_document, read_source
-from .training_ir import TrainingIR, to_training_ir
+from .training_ir import TrainingIR
 from .validate import validate
 
 

@@ -124,6 +124,31 @@ def either(doc: str, *alternatives: Schema) -> Schema:
     return {"description": doc, "oneOf": list(alternatives)}
 
 
+TAG = "x-tag"
+TAG_DEFAULT = "x-tag-default"
+TAG_VALUES = "x-tag-values"
+
+
+def tagged(doc: str, tag: str, default: str, variants: dict[str, Schema]) -> Schema:
+    """Objects told apart by the value of one key (``kind`` of a head, ``reader`` of data).
+
+    Each variant is an :func:`obj` with ``tag`` as a constant key (optional in the
+    ``default`` variant, so configs written before the key existed stay valid); errors
+    are reported against the variant the value names.
+    """
+    return {"description": doc, "oneOf": list(variants.values()), TAG: tag, TAG_DEFAULT: default,
+            TAG_VALUES: list(variants)}
+
+
+def tagged_branch(s: Schema, value: Any) -> Schema | None:
+    """The variant of a :func:`tagged` schema that ``value`` (a dict) names, or None."""
+    if TAG not in s or not isinstance(value, dict):
+        return None
+    name = value.get(s[TAG], s[TAG_DEFAULT])
+    values = s[TAG_VALUES]
+    return s["oneOf"][values.index(name)] if name in values else None
+
+
 def document(kind: str, body: Schema) -> Schema:
     """The top-level schema of a kind: ``body`` plus the draft-7 header editors look for."""
     return {"$schema": "http://json-schema.org/draft-07/schema#", "$id": f"urn:specdsl:config:{kind}", **body}
@@ -216,6 +241,10 @@ def iter_keys(s: Schema, path: str = "") -> Iterator[KeyInfo]:
     List items show up as ``heads[].name``; the object alternative of a ``oneOf``
     is walked too, so ``model.architecture.preset`` is documented.
     """
+    if TAG in s:  # each variant's keys, marked with the tag value that selects them
+        for name, alt in zip(s[TAG_VALUES], s["oneOf"]):
+            yield from iter_keys(alt, f"{path} ({s[TAG]} {name})")
+        return
     if "oneOf" in s:
         for alt in s["oneOf"]:
             yield from iter_keys(alt, path)

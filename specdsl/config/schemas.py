@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import SpecError, did_you_mean
+from ..training.heads.profile import bpreveal_head_schema
 from .schema import (
     Schema,
     boolean,
@@ -33,6 +34,7 @@ from .schema import (
     number,
     obj,
     string,
+    tagged,
 )
 
 BPREVEAL_SOLO = "bpreveal-solo"
@@ -101,24 +103,19 @@ def _verbosity(**kw: Any) -> Schema:
     return choice("How much the run logs, from least to most.", VERBOSITY_LEVELS, example="INFO", **kw)
 
 
-HEAD = obj("head", "One output head: a profile over its tasks and one log-count.", {
-    "num-tasks": integer("How many tracks this head predicts (e.g. 2 for the + and - strands).", minimum=1,
-                         example=2),
-    "profile-loss-weight": number("Multiplies this head's profile (multinomial) loss, to balance heads with "
-                                  "different coverage.", minimum=0, example=1),
-    "counts-loss-weight": number("Multiplies this head's counts (MSE) loss (BPNet's lambda); needed even with one "
-                                 "head because the counts loss is tiny next to the profile loss.", minimum=0,
-                                 example=100, optional=True),
-    "counts-loss-frac-target": fraction("Turns on adaptive counts-loss weighting: after each epoch the counts "
-                                        "weight is adjusted so that counts make up this fraction of the "
-                                        "head's loss.", example=0.1, optional=True),
-    "head-name": string("The head's name, used in layer, metric and output names.", example="oct4"),
-}, one_or_both=("counts-loss-weight", "counts-loss-frac-target"),
-    foreign={"use-bias-counts": "use-bias-counts belongs to BPReveal's combined-model heads, not to a solo model"})
+HEAD = bpreveal_head_schema()
 
 
 def _heads() -> Schema:
     return list_of(HEAD, "The output heads, one per experiment or factor.")
+
+
+def _any_heads() -> Schema:
+    from ..training.heads import all_head_kinds
+
+    kinds = {name: kind.schema() for name, kind in all_head_kinds().items()}
+    return list_of(tagged("One output head; its kind says which keys it has.", "kind", "profile", kinds),
+                   "The output heads: profile (BPReveal), binary, multiclass or regression.")
 
 
 # ---------------------------------------------------------------- bpreveal-solo
@@ -179,18 +176,34 @@ _MODEL = obj("model", "The network and the lengths it works on.", {
                            {**string("An architecture string (see 'specdsl kinds').",
                                      example="conv[64@25]_dilres[9]"), "title": "architecture string"},
                            _PRESET),
-    "input-length": _input_length(),
+    "input-length": _input_length(optional=True),
     "output-length": _output_length(optional=True),
     "output-filter-width": integer("Width of the profile convolution each head adds to an architecture string "
                                    "(a preset uses its own output_filter_width parameter).", minimum=1, default=75),
     "model-name": _model_name(optional=True),
 })
 
-_DATA = obj("data", "The training and validation data.", {
-    "train": _data_file("training", "data/train.h5"),
-    "val": _data_file("validation", "data/val.h5"),
-    "max-jitter": _max_jitter(default=0),
-})
+def _files(which: str) -> Schema:
+    one = file_name(f"A {which} data file.", example=f"data/{which}.h5")
+    return either(f"The {which} data: one file or a list of files.", one,
+                  list_of(file_name(f"A {which} data file.", example="data/c1_000000-032768.h5"),
+                          f"The {which} data files."))
+
+
+def _data() -> Schema:
+    from ..training.readers import all_readers
+
+    variants = {}
+    for name, reader in all_readers().items():
+        tag = constant(f"Which reader reads the files: {reader.doc}.", name, optional=name == "bpreveal-h5")
+        val = _files("validation")
+        if name != "bpreveal-h5":
+            val = {**val, "x-optional": True}
+        variants[name] = obj(f"{name} data", f"Data read by {name}: {reader.doc}.", {
+            "reader": tag, "train": _files("training"), "val": val, **reader.schema_properties()})
+    return tagged("The training and validation data and the reader for their format.", "reader", "bpreveal-h5",
+                  variants)
+
 
 _OPTIMIZER = obj("optimizer", "The optimizer (a Keras optimizer) and its learning rate.", {
     "name": choice("Which optimizer.", OPTIMIZERS, default="adam"),
@@ -202,6 +215,12 @@ _SCHEDULE = obj("schedule", "How long to train and when to slow down or stop.", 
     "batch-size": _batch_size(default=64),
     "early-stopping-patience": _early_stopping_patience(default=11),
     "learning-rate-plateau-patience": _plateau_patience(default=5),
+    "learning-rate-decay": number("Multiply the learning rate by this after every epoch (DeepCpG's exponential "
+                                  "schedule, 0.975); leave out to halve it on plateaus instead.",
+                                  exclusive_minimum=0, maximum=1, optional=True, example=0.975),
+    "train-examples": integer("At most this many training examples per epoch (the first ones; DeepCpG's "
+                              "--nb_train_sample).", minimum=1, optional=True, example=100000),
+    "val-examples": integer("At most this many validation examples.", minimum=1, optional=True, example=20000),
 }, default={})
 
 _RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric precision, compilation.", {
@@ -219,7 +238,11 @@ _TRAIN = document(SPECDSL_TRAIN, obj(
         "output-prefix": _output_prefix(),
         "model": _MODEL,
         "heads": _heads(),
-        "data": _DATA,
+        "inputs": map_of("inputs", "Which data field feeds each model input (default: the input's name with "
+                         "_ read as /, e.g. cpg_state ← cpg/state).",
+                         {"type": "string", "description": "A field of the reader, e.g. dna or cpg/state."},
+                         default={}, example={"dna": "dna", "cpg_state": "cpg/state"}),
+        "data": _data(),
         "optimizer": _OPTIMIZER,
         "schedule": _SCHEDULE,
         "runtime": _RUNTIME,

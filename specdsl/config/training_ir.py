@@ -1,10 +1,15 @@
-"""The training IR: what a run needs, whichever config kind it was written in.
+"""The training IR: what a run needs, whichever config kind or command line it came from.
 
-Both config kinds become this one frozen value, so the training code has a
-single input and never looks at config keys (principle: the IR is the
-contract).  BPReveal's ``bpnet`` architecture becomes the preset ``BPNet``
-with parameters ``filters``, ``layers``, ``input_filter_width`` and
-``output_filter_width``.
+Every config kind (``bpreveal-solo``, ``specdsl-train``) and every command-line adapter
+(``specdsl deepcpg train``) produces this one frozen value, so the training code has a
+single input and never looks at config keys or option names (principle: the IR is the
+contract).  The architecture is carried as parsed IR (a :class:`~specdsl.ir.Preset` and
+its parameter bindings), never as text to be formatted and parsed again.
+
+Some facts are only known once the data files are opened (how many cells a DeepCpG file
+holds, which outputs match ``cpg/.*``).  The IR keeps those as the user wrote them (an
+input dimension of ``None``, a target pattern); :mod:`specdsl.training.plan` resolves
+them against the reader before anything is built.
 """
 
 from __future__ import annotations
@@ -13,119 +18,152 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .schemas import BPREVEAL_SOLO, SPECDSL_TRAIN
+from ..ir import Preset
 
-BPNET_PRESET = "BPNet"
+Settings = tuple[tuple[str, Any], ...]
+
+
+def settings(values: Mapping[str, Any] | None = None, **more: Any) -> Settings:
+    """A hashable, ordered settings tuple from a mapping (``None`` values dropped)."""
+    merged = {**dict(values or {}), **more}
+    return tuple((k, v) for k, v in merged.items() if v is not None)
+
+
+class _WithSettings:
+    settings: Settings
+
+    def get(self, key: str, default: Any = None) -> Any:
+        for k, v in self.settings:
+            if k == key:
+                return v
+        return default
+
+    def settings_dict(self) -> dict[str, Any]:
+        return dict(self.settings)
 
 
 @dataclass(frozen=True)
-class ArchitectureSpec:
-    """Either an architecture string (``text``) or a preset name with parameter overrides."""
+class InputIR:
+    """One model input: its name in the model, its shape (``None`` = taken from the data) and the
+    reader field that feeds it."""
 
-    text: str | None = None
-    preset: str | None = None
-    params: tuple[tuple[str, Any], ...] = ()
+    name: str
+    shape: tuple[int | None, ...]
+    dtype: str
+    field: str
 
-    def __post_init__(self) -> None:
-        if (self.text is None) == (self.preset is None):
-            raise ValueError("an architecture is either a string or a preset, exactly one of them")
 
-    @property
-    def is_preset(self) -> bool:
-        return self.preset is not None
+@dataclass(frozen=True)
+class BodyIR:
+    """The network up to the heads: a preset (its own outputs removed) and its parameter bindings.
+
+    ``label`` names it in messages and is the model's name.  ``start_from`` is a trained
+    model whose stem initialises the body (DeepCpG's staged training), by part name.
+    """
+
+    preset: Preset
+    params: Settings = ()
+    label: str = ""
+    start_from: tuple[tuple[str, str], ...] = ()  # (part name, model path)
 
     def params_dict(self) -> dict[str, Any]:
         return dict(self.params)
 
 
 @dataclass(frozen=True)
-class HeadIR:
-    """One output head and its loss weights.
+class HeadIR(_WithSettings):
+    """One head: its kind (a :mod:`specdsl.training.heads` entry), its name and its kind's settings."""
 
-    ``counts_loss_weight`` None with a ``counts_loss_frac_target`` means the
-    trainer picks the starting weight; a frac target turns on adaptive weighting.
-    """
-
+    kind: str
     name: str
-    num_tasks: int
-    profile_loss_weight: float
-    counts_loss_weight: float | None
-    counts_loss_frac_target: float | None
+    settings: Settings = ()
+    path: str = ""  # where it was written (``heads[0]``, ``--output_names``) for messages
+
+
+@dataclass(frozen=True)
+class DataIR(_WithSettings):
+    """Which reader (a :mod:`specdsl.training.readers` entry) reads which files, with its settings."""
+
+    reader: str
+    train: tuple[str, ...]
+    val: tuple[str, ...]
+    settings: Settings = ()
+    path: str = "data"
+
+
+@dataclass(frozen=True)
+class OptimizerIR:
+    name: str = "adam"
+    learning_rate: float = 1e-3
+
+
+@dataclass(frozen=True)
+class ScheduleIR:
+    """How long and how fast.  A patience of ``None`` turns that callback off; ``lr_decay`` is
+    DeepCpG's exponential schedule lr·decay^epoch; ``max_time_s``/``stop_file`` end a run early."""
+
+    epochs: int
+    batch_size: int
+    early_stopping_patience: int | None = None
+    lr_plateau_patience: int | None = None
+    lr_decay: float | None = None
+    train_examples: int | None = None  # at most this many examples per epoch
+    val_examples: int | None = None
+    max_time_s: float | None = None
+    stop_file: str | None = None
+
+
+@dataclass(frozen=True)
+class RuntimeIR:
+    verbosity: str = "INFO"
+    seed: int | None = None
+    mixed_precision: bool = False
+    xla: bool = False
+
+
+@dataclass(frozen=True)
+class OutputIR:
+    """Where artifacts go.  ``style`` "prefix": ``PREFIX.keras``, ``PREFIX.history.json`` …
+    (BPReveal); "folder": ``DIR/model.keras``, ``DIR/history.json``, ``DIR/lc_train.tsv`` …
+    (DeepCpG's out dir)."""
+
+    place: str
+    style: str = "prefix"
+    path: str = "output-prefix"
+
+
+@dataclass(frozen=True)
+class TrainabilityIR:
+    """Which layers train: regexes over layer names, applied in DeepCpG's order
+    (not-trainable first, then trainable re-enables); heads only with ``heads_only``."""
+
+    trainable: tuple[str, ...] = ()
+    not_trainable: tuple[str, ...] = ()
+    heads_only: bool = False
 
 
 @dataclass(frozen=True)
 class TrainingIR:
-    """A validated training config with every default applied.
+    """A validated training description with every default applied.
 
-    File names are kept as written (relative to the working directory, as in
-    BPReveal).  ``config`` is the resolved config (defaults filled in), kept so a
-    run can store exactly what it trained with; treat it as read-only.
+    File names are kept as written (relative to the working directory).  ``config`` is the
+    resolved config or option set, stored with the run so it records what it trained with.
     """
 
     kind: str
     source: str
-    architecture: ArchitectureSpec
-    input_length: int
-    output_length: int | None  # None: whatever the architecture produces (specdsl-train only)
+    inputs: tuple[InputIR, ...]
+    body: BodyIR
     heads: tuple[HeadIR, ...]
-    train_data: str
-    val_data: str
-    output_prefix: str
-    epochs: int
-    batch_size: int
-    optimizer: str
-    learning_rate: float
-    early_stopping_patience: int
-    lr_plateau_patience: int
-    max_jitter: int
-    verbosity: str
-    mixed_precision: bool = False
-    xla: bool = False
-    seed: int | None = None
+    data: DataIR
+    optimizer: OptimizerIR
+    schedule: ScheduleIR
+    runtime: RuntimeIR
+    output: OutputIR
+    trainability: TrainabilityIR = TrainabilityIR()
     model_name: str | None = None
-    model_args: str | None = None
-    output_filter_width: int | None = None  # profile-conv width for architecture strings
     config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
 
-def _heads(items: list[dict[str, Any]]) -> tuple[HeadIR, ...]:
-    def opt_float(v: Any) -> float | None:
-        return None if v is None else float(v)
-    return tuple(HeadIR(h["head-name"], h["num-tasks"], float(h["profile-loss-weight"]),
-                        opt_float(h.get("counts-loss-weight")), opt_float(h.get("counts-loss-frac-target")))
-                 for h in items)
-
-
-def _from_bpreveal(cfg: dict[str, Any], source: str) -> TrainingIR:
-    s, a = cfg["settings"], cfg["settings"]["architecture"]
-    params = (("filters", a["filters"]), ("layers", a["layers"]), ("input_filter_width", a["input-filter-width"]),
-              ("output_filter_width", a["output-filter-width"]))
-    return TrainingIR(
-        kind=BPREVEAL_SOLO, source=source, architecture=ArchitectureSpec(preset=BPNET_PRESET, params=params),
-        input_length=a["input-length"], output_length=a["output-length"], heads=_heads(cfg["heads"]),
-        train_data=cfg["train-data"], val_data=cfg["val-data"], output_prefix=s["output-prefix"],
-        epochs=s["epochs"], batch_size=s["batch-size"], optimizer="adam", learning_rate=float(s["learning-rate"]),
-        early_stopping_patience=s["early-stopping-patience"], lr_plateau_patience=s["learning-rate-plateau-patience"],
-        max_jitter=s["max-jitter"], verbosity=cfg["verbosity"], model_name=a["model-name"],
-        model_args=a.get("model-args"), config=cfg)
-
-
-def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
-    m, d, o, s, r = cfg["model"], cfg["data"], cfg["optimizer"], cfg["schedule"], cfg["runtime"]
-    arch = m["architecture"]
-    spec = (ArchitectureSpec(text=arch) if isinstance(arch, str)
-            else ArchitectureSpec(preset=arch["preset"], params=tuple(arch.get("params", {}).items())))
-    return TrainingIR(
-        kind=SPECDSL_TRAIN, source=source, architecture=spec, input_length=m["input-length"],
-        output_length=m.get("output-length"), heads=_heads(cfg["heads"]), train_data=d["train"], val_data=d["val"],
-        output_prefix=cfg["output-prefix"], epochs=s["epochs"], batch_size=s["batch-size"], optimizer=o["name"],
-        learning_rate=float(o["learning-rate"]), early_stopping_patience=s["early-stopping-patience"],
-        lr_plateau_patience=s["learning-rate-plateau-patience"], max_jitter=d["max-jitter"],
-        verbosity=r["verbosity"], mixed_precision=r["mixed-precision"], xla=r["xla"], seed=r.get("seed"),
-        model_name=m.get("model-name"), output_filter_width=m.get("output-filter-width"), config=cfg)
-
-
-def to_training_ir(kind: str, config: dict[str, Any], source: str = "<config>") -> TrainingIR:
-    """The IR of a validated, defaults-applied config of ``kind`` (see :func:`validate`)."""
-    build = {BPREVEAL_SOLO: _from_bpreveal, SPECDSL_TRAIN: _from_specdsl}[kind]
-    return build(config, source)
+__all__ = ["InputIR", "BodyIR", "HeadIR", "DataIR", "OptimizerIR", "ScheduleIR", "RuntimeIR", "OutputIR",
+           "TrainabilityIR", "TrainingIR", "Settings", "settings"]

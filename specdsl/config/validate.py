@@ -22,7 +22,17 @@ from jsonschema.validators import extend
 from ..errors import SpecError, SpecErrors, did_you_mean, nearest, quoted_list
 from .checks import semantic_errors
 from .reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
-from .schema import FOREIGN_KEYS, Schema, describe, join_or, one_or_both_pair
+from .schema import (
+    FOREIGN_KEYS,
+    TAG,
+    TAG_DEFAULT,
+    TAG_VALUES,
+    Schema,
+    describe,
+    join_or,
+    one_or_both_pair,
+    tagged_branch,
+)
 from .schemas import BPREVEAL_SOLO, KINDS, check_kind, schema_of
 
 # An integer is a number written without a point or exponent: 64.0 for epochs is a mistake worth
@@ -173,8 +183,10 @@ class _Translator:
         return self.error(f"{with_the(where)} needs '{pair[0]}' or '{pair[1]}' (or both)", path, node, hint=hint)
 
     def _oneOf(self, err: ValidationError, path: list[PathStep], node: Node, schema: Schema) -> list[SpecError]:
-        """Alternatives differ in JSON type, so the value's type says which one the user meant."""
+        """Alternatives differ in JSON type or in a tag key, so the value says which one the user meant."""
         branches = schema.get("oneOf") or schema.get("anyOf") or []
+        if TAG in schema and isinstance(err.instance, dict):
+            return self._tagged(err, path, node, schema)
         meant = [i for i, b in enumerate(branches) if "type" in b and _validator_type_ok(b["type"], err.instance)]
         if len(meant) == 1:
             out: list[SpecError] = []
@@ -185,6 +197,22 @@ class _Translator:
                 return out
         return self.error(f"expected {join_or([describe(b) for b in branches])}, got {describe_value(node)}",
                           path, node)
+
+
+    def _tagged(self, err: ValidationError, path: list[PathStep], node: Node, schema: Schema) -> list[SpecError]:
+        tag, values = schema[TAG], schema[TAG_VALUES]
+        name = err.instance.get(tag, schema[TAG_DEFAULT])
+        if name not in values:
+            where = locate(self.root, path + [tag])
+            return self.error(f"unknown {tag} {json.dumps(name)}", path + [tag], where,
+                              expected="one of " + ", ".join(json.dumps(v) for v in values),
+                              hint=did_you_mean(name, values) if isinstance(name, str) else None)
+        index = values.index(name)
+        out: list[SpecError] = []
+        for sub in err.context or ():
+            if sub.relative_schema_path and sub.relative_schema_path[0] == index:
+                out += self.translate(sub)
+        return out
 
 
 def with_the(noun: str) -> str:
@@ -214,6 +242,9 @@ def _position(err: SpecError) -> tuple[int, int]:
 
 def with_defaults(schema: Schema, value: Any) -> Any:
     """``value`` with every missing key that has a default filled in (sections included)."""
+    branch = tagged_branch(schema, value)
+    if branch is not None:
+        return with_defaults(branch, value)
     if "oneOf" in schema:
         for branch in schema["oneOf"]:
             if "type" in branch and _validator_type_ok(branch["type"], value):

@@ -61,3 +61,67 @@ class HistoryWriter(keras.callbacks.Callback):
 
     def history(self) -> dict[str, Any]:
         return {**self.epochs, **self.extra(), "config": self.config}
+
+
+class TrainingStopper(keras.callbacks.Callback):
+    """Stop after ``max_time_s`` seconds or once ``stop_file`` exists (DeepCpG's --max_time/--stop_file)."""
+
+    def __init__(self, max_time_s: float | None = None, stop_file: str | None = None):
+        super().__init__()
+        self.max_time_s = max_time_s
+        self.stop_file = stop_file
+        self.reason: str | None = None
+        self._start = 0.0
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        import time
+
+        self._start = time.monotonic()
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        import os
+        import time
+
+        if self.max_time_s is not None and time.monotonic() - self._start > self.max_time_s:
+            self.reason = f"the time limit of {self.max_time_s / 3600:.3g} h was reached"
+        elif self.stop_file and os.path.exists(self.stop_file):
+            self.reason = f"the stop file {self.stop_file} exists"
+        if self.reason:
+            self.model.stop_training = True
+
+
+class LearningCurves(keras.callbacks.Callback):
+    """DeepCpG's ``lc_train.tsv`` / ``lc_val.tsv``: one row per epoch, ``loss`` then each output's
+    ``<output>_acc`` (sorted), tab-separated, 4 decimals; rewritten atomically after every epoch.
+
+    Output names are DeepCpG's (``cpg/BS27_4_SER``), mapped back from the Keras layer names.
+    """
+
+    def __init__(self, train_path: Path, val_path: Path, display: dict[str, str], metrics: tuple[str, ...] = ("acc",)):
+        super().__init__()
+        self.paths = (train_path, val_path)
+        self.display = display
+        self.metrics = metrics
+        self.rows: tuple[list[dict], list[dict]] = ([], [])
+
+    def _row(self, logs: dict, prefix: str) -> dict:
+        row = {"loss": logs.get(f"{prefix}loss")}
+        for metric in self.metrics:
+            for layer in sorted(self.display, key=lambda n: self.display[n]):
+                value = logs.get(f"{prefix}{layer}_{metric}")
+                if value is not None:
+                    row[f"{self.display[layer]}_{metric}"] = value
+        return row
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        from .artifacts import atomic_write_text
+
+        logs = logs or {}
+        for rows, prefix, path in zip(self.rows, ("", "val_"), self.paths):
+            if prefix and "val_loss" not in logs:
+                continue
+            rows.append(self._row(logs, prefix))
+            columns = list(rows[0])
+            lines = ["\t".join(columns)]
+            lines += ["\t".join("" if r.get(c) is None else f"{float(r[c]):.4f}" for c in columns) for r in rows]
+            atomic_write_text(path, "\n".join(lines) + "\n")

@@ -1,27 +1,29 @@
-"""A training run: config IR → checked data and lengths → Keras model → fit → artifacts.
+"""A training run: IR → checked plan → Keras model → fit → artifacts, for every head kind and reader.
 
-Everything a user can get wrong (lengths, file shapes, tasks per head) is checked
-before TensorFlow builds anything.  Outputs are ``<prefix>.keras``,
-``<prefix>.checkpoint.keras`` (best epoch) and ``<prefix>.history.json``, each
-written atomically; the history is rewritten after every epoch, so a crash keeps
-every finished epoch.  Ctrl+C stops cleanly with the best weights saved.
+Everything a user can get wrong is checked by :func:`~specdsl.training.plan.make_plan`
+before TensorFlow builds anything.  Artifacts (:class:`~specdsl.training.paths.Paths`) are
+written atomically; the history after every epoch, so a crash keeps every finished epoch.
+Ctrl+C stops cleanly with the best weights saved.  Head kinds contribute their losses,
+metrics, callbacks and history entries; readers their ``tf.data`` pipelines.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import shutil
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config.training_ir import TrainingIR
 from ..errors import SpecError
 from .artifacts import write_history
-from .data import CountsSummary, check_dataset, summarize_counts
-from .model_for_config import TrainingModel, training_model
+from .heads import head_kind
+from .paths import Paths
+from .plan import Plan, make_plan
 
 EXIT_INTERRUPTED = 130
 
@@ -34,27 +36,6 @@ class TrainingDiverged(SpecError):
     """The loss became NaN or infinite; the message says when and what to try."""
 
 
-@dataclass(frozen=True)
-class Paths:
-    prefix: str
-
-    @property
-    def model(self) -> Path:
-        return Path(f"{self.prefix}.keras")
-
-    @property
-    def checkpoint(self) -> Path:
-        return Path(f"{self.prefix}.checkpoint.keras")
-
-    @property
-    def history(self) -> Path:
-        return Path(f"{self.prefix}.history.json")
-
-    @property
-    def backup(self) -> Path:
-        return Path(f"{self.prefix}.backup")
-
-
 @dataclass
 class RunResult:
     paths: Paths
@@ -62,43 +43,35 @@ class RunResult:
     epochs_run: int
     stopped_early: bool
     seconds: float
+    plan: Plan | None = None
+    stop_reason: str | None = None
 
 
-def prepare(ir: TrainingIR) -> tuple[TrainingModel, CountsSummary]:
-    """All checks that need no TensorFlow: lengths, files, tasks per head, empty windows."""
-    tm = training_model(ir)
-    tasks = [h.num_tasks for h in ir.heads]
-    names = [h.name for h in ir.heads]
-    n_train = check_dataset(ir.train_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, head_names=names)
-    check_dataset(ir.val_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, head_names=names)
-    summaries = []
-    for path, jitter in ((ir.train_data, True), (ir.val_data, False)):
-        summary = summarize_counts(path, tm.output_length, ir.max_jitter, len(ir.heads), jitter=jitter)
-        summaries.append(summary)
-        for head, empty in zip(ir.heads, summary.empty_windows):
-            if empty:
-                raise SpecError(
-                    f"head '{head.name}': {empty} region(s) have a window without any reads, so their log-counts "
-                    "target is -inf and the loss would become NaN",
-                    file=path, hint="drop regions with too few counts when you prepare the data (BPReveal's "
-                    "prepareBed min-counts), or lower max-jitter")
-    if n_train < ir.batch_size:
-        raise SpecError(f"the training file has {n_train} regions, fewer than batch-size {ir.batch_size}",
-                        file=ir.train_data, path="batch-size")
-    return tm, summaries[0]
+@dataclass
+class CallbackContext:
+    """What head kinds' callbacks may hook into (BPReveal's adaptive weight rewrites ``best``)."""
+
+    monitors: list[Any]
+    early_stopping: Any
+    previous_history: dict[str, Any] = field(default_factory=dict)
 
 
-def _check_output_place(paths: Paths) -> None:
+def prepare(ir: TrainingIR) -> Plan:
+    """All checks that need no TensorFlow (kept under this name for callers of earlier versions)."""
+    return make_plan(ir)
+
+
+def _check_output_place(paths: Paths, key: str) -> None:
     """Fail before training, not after it, when the outputs cannot be written."""
     import os
 
-    folder = paths.model.parent
+    folder = paths.folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise SpecError(f"cannot create the output folder {folder}: {err.strerror}", path="output-prefix") from None
+        raise SpecError(f"cannot create the output folder {folder}: {err.strerror}", path=key) from None
     if not os.access(folder, os.W_OK):
-        raise SpecError(f"cannot write in the output folder {folder}", path="output-prefix")
+        raise SpecError(f"cannot write in the output folder {folder}", path=key)
 
 
 def _history_from_disk(paths: Paths) -> dict[str, Any]:
@@ -111,120 +84,202 @@ def _history_from_disk(paths: Paths) -> dict[str, Any]:
 
 
 def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
-          extra_callbacks: Sequence[Any] = ()) -> RunResult:
-    """Run the training the config describes; return where the artifacts are.
+          extra_callbacks: Sequence[Any] = (), plan: Plan | None = None) -> RunResult:
+    """Run the training the IR describes; return where the artifacts are.
 
     ``extra_callbacks`` run after the run's own (a hook for notebooks and for tests that
     simulate a crash or a Ctrl+C at a chosen epoch).
     """
-    tm, counts = prepare(ir)
-    paths = Paths(ir.output_prefix)
-    _check_output_place(paths)
+    plan = plan or make_plan(ir)
+    paths = Paths.of(ir.output)
+    _check_output_place(paths, ir.output.path)
     if resume and not paths.backup.exists():
         done = len(_history_from_disk(paths).get("loss", []))
         raise SpecError(
             f"nothing to resume: there is no backup at {paths.backup}"
             + (f"; the run finished ({done} epoch(s) in {paths.history})" if done else ""),
-            hint="train without --resume to start a new run", path="output-prefix")
+            hint="train without --resume to start a new run", path=ir.output.path)
     if not resume and paths.backup.exists():
         shutil.rmtree(paths.backup)  # a fresh run must not silently continue an old one
 
     from ..backend.quiet import import_keras
 
     keras = import_keras()
-    if ir.seed is not None:
-        keras.utils.set_random_seed(ir.seed)
+    if ir.runtime.seed is not None:
+        keras.utils.set_random_seed(ir.runtime.seed)
     policy = keras.config.dtype_policy()
-    if ir.mixed_precision:
+    if ir.runtime.mixed_precision:
         keras.config.set_dtype_policy("mixed_float16")
     try:
-        return _fit(ir, tm, counts, paths, keras, resume, console, extra_callbacks)
+        return _fit(plan, paths, keras, resume, console, extra_callbacks)
     finally:
         keras.config.set_dtype_policy(policy)  # the process goes on in the precision it had
 
 
-def _fit(ir: TrainingIR, tm: TrainingModel, counts: CountsSummary, paths: Paths, keras: Any, resume: bool, console: Any,
+def _set_trainability(model: Any, plan: Plan) -> None:
+    """DeepCpG's rules: not-trainable patterns first, trainable ones re-enable; output layers always train."""
+    rules = plan.ir.trainability
+    outputs = {o.layer for o in plan.outputs}
+    frozen = list(rules.not_trainable) + ([".*"] if rules.heads_only else [])
+    for layer in model.layers:
+        if layer.name in outputs or not layer.weights:
+            continue
+        if any(re.match(p, layer.name) for p in frozen):
+            layer.trainable = False
+        if any(re.match(p, layer.name) for p in rules.trainable):
+            layer.trainable = True
+
+
+def _start_from(model: Any, plan: Plan) -> list[str]:
+    """Copy weights by layer name from trained models (DeepCpG's staged training); their heads are dropped."""
+    from ..backend.keras_model import load_model
+
+    outputs = {o.layer for o in plan.outputs}
+    copied = []
+    for part, path in plan.ir.body.start_from:
+        source = load_model(path)
+        theirs = {layer.name: layer for layer in source.layers if layer.weights}
+        for layer in model.layers:
+            other = theirs.get(layer.name)
+            if other is None or layer.name in outputs or not layer.weights:
+                continue
+            if [w.shape for w in layer.weights] != [w.shape for w in other.weights]:
+                raise SpecError(f"layer '{layer.name}' of the trained {part} model has other shapes than the model "
+                                "being trained", file=path, hint="train with the same windows and cells")
+            layer.set_weights(other.get_weights())
+            copied.append(layer.name)
+        if not any(name.startswith(part) for name in copied):
+            raise SpecError(f"no layer of the trained {part} model matches the model being trained", file=path)
+    return copied
+
+
+def _compile_parts(plan: Plan) -> tuple[dict, dict, dict]:
+    losses: dict[str, Any] = {}
+    weights: dict[str, float] = {}
+    metrics: dict[str, list[Any]] = {}
+    for rh in plan.heads:
+        parts = head_kind(rh.head.kind).compile_parts(rh)
+        for into, part in zip((losses, weights, metrics), parts):
+            into.update(part)
+    return losses, weights, metrics
+
+
+def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
+    inputs = {inp.field: inp.name for inp in plan.ir.inputs}
+    targets = {o.field: o.layer for o in plan.outputs}
+    ds = plan.reader.dataset(plan, role, list(inputs) + list(targets), shuffle=shuffle, seed=seed)
+    single = len(inputs) == 1
+
+    def split(fields: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        x = {name: fields[f] for f, name in inputs.items()}
+        y = {layer: fields[f] for f, layer in targets.items()}
+        return (next(iter(x.values())) if single else x), y
+
+    return ds.map(split)
+
+
+def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
     import tensorflow as tf
 
     from ..backend.keras_model import build_keras_model, save_model
-    from .adaptive import AdaptiveCountsLossWeight, AdaptiveHead
-    from .callbacks import HistoryWriter, StopOnNaN
-    from .data import make_dataset
-    from .losses import solo_losses
+    from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
     from .progress import RichProgress
 
+    ir = plan.ir
     gpus = tf.config.list_physical_devices("GPU")
     strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
-
-    heads = list(ir.heads)
-    head_names = [h.name for h in heads]
-    counts0 = [h.counts_loss_weight if h.counts_loss_weight is not None else 1.0 for h in heads]
     with strategy.scope():
-        model = build_keras_model(tm.graph)
-        losses = solo_losses(head_names, [h.profile_loss_weight for h in heads], counts0,
-                             output_names=tm.output_names)
-        optimizer = keras.optimizers.get({"class_name": ir.optimizer,
-                                          "config": {"learning_rate": ir.learning_rate}})
-        model.compile(optimizer=optimizer, jit_compile=bool(ir.xla), **losses.compile_kwargs())
+        model = build_keras_model(plan.graph)
+        if ir.body.start_from:
+            _start_from(model, plan)
+        _set_trainability(model, plan)
+        losses, loss_weights, metrics = _compile_parts(plan)
+        optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
+                                          "config": {"learning_rate": ir.optimizer.learning_rate}})
+        model.compile(optimizer=optimizer, jit_compile=bool(ir.runtime.xla), loss=losses, loss_weights=loss_weights,
+                      metrics=metrics)
 
-    seed = 0 if ir.seed is None else ir.seed
-    tasks = [h.num_tasks for h in heads]
-    train_ds = make_dataset(ir.train_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, ir.batch_size,
-                            shuffle=True, seed=seed, jitter=True, output_names=tm.output_names, head_names=head_names)
-    val_ds = make_dataset(ir.val_data, ir.input_length, tm.output_length, ir.max_jitter, tasks, ir.batch_size,
-                          shuffle=False, seed=seed, jitter=False, output_names=tm.output_names, head_names=head_names)
+    seed = 0 if ir.runtime.seed is None else ir.runtime.seed
+    train_ds = _dataset(plan, "train", True, seed)
+    val_ds = _dataset(plan, "val", False, seed) if ir.data.val else None
+    monitor = "val_loss" if val_ds is not None else "loss"
+    schedule = ir.schedule
 
-    mean_counts = counts.mean_counts  # ĉ for heads whose starting λ is estimated (37·f·ĉ)
-    adaptive_heads = [
-        AdaptiveHead(h.name, losses.counts_losses[h.name], tm.output_names[i], tm.output_names[len(heads) + i],
-                     frac_target=h.counts_loss_frac_target, initial_weight=h.counts_loss_weight,
-                     mean_counts=mean_counts[i],
-                     profile_weight=h.profile_loss_weight)
-        for i, h in enumerate(heads)
-    ]
-    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=ir.early_stopping_patience, mode="min",
-                                          restore_best_weights=True)
-    checkpoint = keras.callbacks.ModelCheckpoint(str(paths.checkpoint), monitor="val_loss", save_best_only=True,
+    early = keras.callbacks.EarlyStopping(monitor=monitor, mode="min", restore_best_weights=True,
+                                          patience=schedule.early_stopping_patience
+                                          if schedule.early_stopping_patience is not None else 10**9)
+    checkpoint = keras.callbacks.ModelCheckpoint(str(paths.checkpoint), monitor=monitor, save_best_only=True,
                                                  mode="min")
-    plateau = keras.callbacks.ReduceLROnPlateau(monitor="val_loss", factor=0.5, patience=ir.lr_plateau_patience)
-    adaptive = AdaptiveCountsLossWeight(adaptive_heads, monitors=[checkpoint, plateau], early_stopping=early)
+    callbacks: list[Any] = [StopOnNaN(), early, checkpoint]
+    if schedule.lr_plateau_patience is not None:
+        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
+                                                           patience=schedule.lr_plateau_patience))
+    if schedule.lr_decay is not None:
+        lr0, decay = ir.optimizer.learning_rate, schedule.lr_decay
+        callbacks.append(keras.callbacks.LearningRateScheduler(lambda epoch: lr0 * decay ** epoch))
+    stopper = TrainingStopper(schedule.max_time_s, schedule.stop_file)
+    callbacks.append(stopper)
     previous = _history_from_disk(paths) if resume else {}
-    if previous:
-        adaptive.restore(previous)  # λ and its history continue instead of starting over
-    writer = HistoryWriter(paths.history, config=dict(ir.config), previous=previous,
-                           extra=adaptive.history_entry)
-    callbacks = [StopOnNaN(), early, checkpoint, plateau, adaptive, writer]
-    if resume or ir.epochs > 1:
+    ctx = CallbackContext([c for c in callbacks if getattr(c, "monitor", None) == "val_loss"], early, previous)
+    head_callbacks: list[Any] = []
+    for kind_name, rhs in plan.heads_by_kind().items():
+        head_callbacks += head_kind(kind_name).callbacks(rhs, ctx)
+    callbacks += head_callbacks  # after the monitors: they have seen the epoch before `best` changes
+
+    def extra() -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for kind_name in plan.heads_by_kind():
+            out.update(head_kind(kind_name).history_extra(head_callbacks))
+        return out
+
+    writer = HistoryWriter(paths.history, config=dict(ir.config), previous=previous, extra=extra)
+    callbacks.append(writer)
+    curves = paths.learning_curves()
+    if curves is not None:
+        callbacks.append(LearningCurves(*curves, plan.display_names()))
+    if resume or schedule.epochs > 1:
         callbacks.insert(0, keras.callbacks.BackupAndRestore(str(paths.backup), delete_checkpoint=True))
     if console is not None:
-        callbacks.append(RichProgress(console, ir.epochs, ir.verbosity))
+        callbacks.append(RichProgress(console, schedule.epochs, ir.runtime.verbosity))
     callbacks.extend(extra_callbacks)
 
     started = time.monotonic()
     interrupted = False
     try:
-        model.fit(train_ds, validation_data=val_ds, epochs=ir.epochs, callbacks=callbacks, verbose=0, shuffle=False)
+        model.fit(train_ds, validation_data=val_ds, epochs=schedule.epochs, callbacks=callbacks, verbose=0,
+                  shuffle=False)
     except KeyboardInterrupt:
         interrupted = True
         if early.best_weights is not None:
             model.set_weights(early.best_weights)
+    if paths.style == "folder" and early.best_weights is not None:
+        model.set_weights(early.best_weights)  # DeepCpG delivers the best validation epoch
     history = writer.history()
     save_model(model, paths.model)
     write_history(paths.history, history)
+    if paths.plot is not None and history.get("loss"):
+        from .plot import plot_history
+
+        plot_history(paths.history, paths.plot)
     nan = next((c for c in callbacks if isinstance(c, StopOnNaN)), None)
     if nan is not None and nan.where is not None:
         raise TrainingDiverged(
             f"training stopped: the loss became {nan.value} at epoch {nan.where[0] + 1}, batch {nan.where[1] + 1}",
-            hint="lower learning-rate, check the data for empty windows (log of 0 counts), or set a smaller "
+            hint="lower the learning rate, check the data for empty windows (log of 0 counts), or set a smaller "
                  "counts-loss-weight; the model and history up to that point were written",
             file=str(paths.history))
     if interrupted:
         raise TrainingInterrupted(str(paths.model))
     epochs_run = len(history.get("loss", []))
-    return RunResult(paths, history, epochs_run, bool(early.stopped_epoch), time.monotonic() - started)
+    return RunResult(paths, history, epochs_run, bool(early.stopped_epoch), time.monotonic() - started, plan,
+                     stopper.reason)
 
 
 def loss_fell(history: dict[str, Any]) -> bool:
     losses = [v for v in history.get("loss", []) if v is not None and math.isfinite(v)]
     return len(losses) >= 2 and losses[-1] < losses[0]
+
+
+def artifact_list(paths: Paths) -> list[Path]:
+    return [p for p in paths.written() if p.exists()]

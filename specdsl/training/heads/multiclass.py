@@ -1,0 +1,66 @@
+"""``multiclass``: one softmax output over named classes, integer labels (−1 = unknown, masked).
+
+Loss = Σ m·c·CE / max(1, Σ m) with optional inverse-frequency class weights c, as for
+``binary``; accuracy counts observed labels only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...config.schema import Schema, boolean, constant, list_of, number, obj, string
+from ...config.training_ir import HeadIR
+from ...errors import SpecError
+from ...parsing import parse_chain
+from . import HeadKind, OutputSpec, ResolvedHead, layer_name, register
+from .selection import class_weights, select_targets
+
+
+class MulticlassHead(HeadKind):
+    name = "multiclass"
+    doc = "one softmax output over named classes; integer labels, −1 masked; optional class weights"
+    plot_metrics = ("acc",)
+
+    def schema(self) -> Schema:
+        return obj("multiclass head", "One softmax output over named classes (labels 0..K−1; −1 = unknown).", {
+            "kind": constant("This head's kind.", self.name),
+            "head-name": string("The head's name, used in messages.", example="cap"),
+            "target": string("The label field in the data.", example="cap_class"),
+            "classes": list_of(string("A class name.", example="cap0"), "The class names, in label order.",
+                               min_items=2),
+            "class-weights": boolean("Weight each class by its inverse frequency in the training data.",
+                                     default=False),
+            "loss-weight": number("Multiplies this head's loss.", minimum=0, default=1.0),
+        })
+
+    def resolve(self, head: HeadIR, index: int, available: dict[str, tuple[int, ...]]) -> ResolvedHead:
+        target = select_targets([head.get("target")], list(available), limit=1, head=head.name,
+                                path=head.path or "heads")[0]
+        classes = len(head.get("classes"))
+        if classes < 2:
+            raise SpecError(f"head '{head.name}' needs at least 2 classes", path=head.path)
+        chain = parse_chain(f"dense[{classes},act=softmax,l1=0,l2=0]")
+        return ResolvedHead(head, [OutputSpec(layer_name(head.name), head.name, target, chain)], index)
+
+    def prepare(self, heads: list[ResolvedHead], plan: Any) -> None:
+        for rh in heads:
+            out = rh.outputs[0]
+            k = len(rh.head.get("classes"))
+            labels = plan.reader.labels(plan.ir, out.field)
+            bad = labels[(labels >= k)]
+            if bad.size:
+                raise SpecError(f"head '{rh.head.name}': label {int(bad[0])} in '{out.field}' is not a class "
+                                f"index (0..{k - 1})", path=rh.head.path,
+                                hint="list every class under classes, in label order")
+            rh.state["class_weights"] = class_weights(labels, k) if rh.head.get("class_weights", False) else None
+
+    def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
+        from ..masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
+
+        out = rh.outputs[0]
+        return ({out.layer: MaskedSparseCrossentropy(class_weights=rh.state.get("class_weights"))},
+                {out.layer: float(rh.head.get("loss_weight", 1.0))},
+                {out.layer: [ObservedSparseAccuracy(name="acc")]})
+
+
+register(MulticlassHead())

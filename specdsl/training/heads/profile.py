@@ -1,0 +1,154 @@
+"""``profile``: BPReveal's profile + counts head (a solo BPNet's outputs).
+
+Per head a linear convolution of ``output-filter-width`` giving ``num-tasks`` logits per
+position (multinomial NLL), and a counts branch, global average pooling → Dense(1), the
+log of the head's total counts (λ·MSE).  Outputs carry BPReveal's names
+(``solo_profile_<head>``, ``solo_logcounts_<head>``) and order (every profile, then every
+counts output), so its users' scripts read the history keys and the model unchanged.
+BPReveal's adaptive counts-loss weight is this kind's callback.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...config.schema import Schema, fraction, integer, number, obj, string
+from ...errors import SpecError
+from ...parsing import parse_chain
+from . import HeadKind, OutputSpec, ResolvedHead, register
+
+DEFAULT_OUTPUT_FILTER_WIDTH = 75
+
+
+def profile_field(index: int) -> str:
+    return f"profile/{index}"
+
+
+def counts_field(index: int) -> str:
+    return f"logcounts/{index}"
+
+
+def head_properties() -> dict[str, Schema]:
+    """The keys of a BPReveal head, shared verbatim by ``bpreveal-solo`` and ``specdsl-train``."""
+    return {
+        "num-tasks": integer("How many tracks this head predicts (e.g. 2 for the + and - strands).", minimum=1,
+                             example=2),
+        "profile-loss-weight": number("Multiplies this head's profile (multinomial) loss, to balance heads with "
+                                      "different coverage.", minimum=0, example=1),
+        "counts-loss-weight": number("Multiplies this head's counts (MSE) loss (BPNet's lambda); needed even with "
+                                     "one head because the counts loss is tiny next to the profile loss.",
+                                     minimum=0, example=100, optional=True),
+        "counts-loss-frac-target": fraction("Turns on adaptive counts-loss weighting: after each epoch the counts "
+                                            "weight is adjusted so that counts make up this fraction of the "
+                                            "head's loss.", example=0.1, optional=True),
+        "head-name": string("The head's name, used in layer, metric and output names.", example="oct4"),
+    }
+
+
+def bpreveal_head_schema(extra: dict[str, Schema] | None = None) -> Schema:
+    return obj("head", "One output head: a profile over its tasks and one log-count.",
+               {**(extra or {}), **head_properties()},
+               one_or_both=("counts-loss-weight", "counts-loss-frac-target"),
+               foreign={"use-bias-counts": "use-bias-counts belongs to BPReveal's combined-model heads, not to a "
+                                           "solo model"})
+
+
+class ProfileHead(HeadKind):
+    name = "profile"
+    doc = "BPReveal's profile (multinomial NLL over positions) + log-counts (λ·MSE) head"
+
+    def schema(self) -> Schema:
+        from ...config.schema import constant
+
+        return bpreveal_head_schema({"kind": constant("This head's kind; a head without one is a profile head.",
+                                                      "profile", optional=True)})
+
+    def resolve(self, head: Any, index: int, available: dict[str, tuple[int, ...]]) -> ResolvedHead:
+        width = int(head.get("output_filter_width", DEFAULT_OUTPUT_FILTER_WIDTH))
+        tasks = int(head.get("num_tasks"))
+        profile = OutputSpec(f"solo_profile_{head.name}", f"solo_profile_{head.name}", profile_field(index),
+                             parse_chain(f"conv[{tasks}@{width},act=linear]"), group=0)
+        counts = OutputSpec(f"solo_logcounts_{head.name}", f"solo_logcounts_{head.name}", counts_field(index),
+                            parse_chain("gap_dense[1]"), group=1)
+        return ResolvedHead(head, [profile, counts], index)
+
+    def check_body(self, rh: ResolvedHead, shape: tuple) -> None:
+        if len(shape) != 2:
+            raise SpecError(f"the architecture must end in a sequence (length × channels) for the profile heads, "
+                            f"but it ends in shape {shape}", path="model.architecture",
+                            hint="drop the final pooling/flatten/dense layers; the heads add their own")
+
+    def check_graph(self, heads: list[ResolvedHead], plan: Any) -> None:
+        """The profile window: as configured (checked against the network), else what the network gives."""
+        from ...lengths import check_lengths, lengths_for_input
+
+        length = plan.input_shapes["sequence"][0]
+        wanted = heads[0].head.get("output_length")
+        if wanted is not None:
+            check_lengths(plan.preset, length, int(wanted), plan.params, path="output-length")
+            plan.output_length = int(wanted)
+        else:
+            plan.output_length = min(lengths_for_input(plan.preset, length, plan.params).outputs.values())
+
+    def prepare(self, heads: list[ResolvedHead], plan: Any) -> None:
+        """ĉ and empty windows from the files (one pass each)."""
+        from ..data import summarize_counts
+
+        data = plan.ir.data
+        jitter = int(data.get("max_jitter", 0))
+        length = plan.output_length
+        summaries = {}
+        for files, role in ((data.train, True), (data.val, False)):
+            for path in files:
+                summaries[(path, role)] = summarize_counts(path, length, jitter, len(heads), jitter=role)
+        for rh in heads:
+            for (path, _role), summary in summaries.items():
+                empty = summary.empty_windows[rh.index]
+                if empty:
+                    raise SpecError(
+                        f"head '{rh.head.name}': {empty} region(s) have a window without any reads, so their "
+                        "log-counts target is -inf and the loss would become NaN", file=path,
+                        hint="drop regions with too few counts when you prepare the data (BPReveal's prepareBed "
+                             "min-counts), or lower max-jitter")
+            train = [s for (p, role), s in summaries.items() if role]
+            total = sum(s.n_regions for s in train)
+            rh.state["mean_counts"] = (sum(s.mean_counts[rh.index] * s.n_regions for s in train) / total
+                                       if total else 0.0)
+
+    def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
+        from ..losses import MultinomialNLL, ReweightableMSE
+
+        head = rh.head
+        initial = head.get("counts_loss_weight")
+        counts_loss = ReweightableMSE(1.0 if initial is None else float(initial))
+        rh.state["counts_loss"] = counts_loss
+        profile, counts = rh.outputs
+        losses = {profile.layer: MultinomialNLL(), counts.layer: counts_loss}
+        weights = {profile.layer: float(head.get("profile_loss_weight", 1.0)), counts.layer: 1.0}
+        return losses, weights, {name: [loss] for name, loss in losses.items()}
+
+    def callbacks(self, heads: list[ResolvedHead], ctx: Any) -> list[Any]:
+        from ..adaptive import AdaptiveCountsLossWeight, AdaptiveHead
+
+        adaptive = [AdaptiveHead(rh.head.name, rh.state["counts_loss"], rh.outputs[0].layer, rh.outputs[1].layer,
+                                 frac_target=rh.head.get("counts_loss_frac_target"),
+                                 initial_weight=rh.head.get("counts_loss_weight"),
+                                 mean_counts=rh.state["mean_counts"],
+                                 profile_weight=float(rh.head.get("profile_loss_weight", 1.0)))
+                    for rh in heads]
+        callback = AdaptiveCountsLossWeight(adaptive, monitors=ctx.monitors, early_stopping=ctx.early_stopping)
+        if ctx.previous_history:
+            callback.restore(ctx.previous_history)  # λ and its history continue instead of starting over
+        return [callback]
+
+    def history_extra(self, callbacks: list[Any]) -> dict[str, Any]:
+        from ..adaptive import AdaptiveCountsLossWeight
+
+        out: dict[str, Any] = {}
+        for cb in callbacks:
+            if isinstance(cb, AdaptiveCountsLossWeight):
+                out.update(cb.history_entry())
+        return out
+
+
+register(ProfileHead())

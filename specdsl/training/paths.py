@@ -1,0 +1,66 @@
+"""Where a run's artifacts go: BPReveal's ``PREFIX.*`` files or a DeepCpG-style out dir."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..config.training_ir import OutputIR
+
+
+@dataclass(frozen=True)
+class Paths:
+    place: str
+    style: str = "prefix"
+
+    @classmethod
+    def of(cls, output: OutputIR) -> Paths:
+        return cls(output.place, output.style)
+
+    def _file(self, suffix: str, folder_name: str) -> Path:
+        if self.style == "folder":
+            return Path(self.place) / folder_name
+        return Path(f"{self.place}.{suffix}")
+
+    @property
+    def prefix(self) -> str:
+        return self.place
+
+    @property
+    def folder(self) -> Path:
+        return Path(self.place) if self.style == "folder" else Path(self.place).parent
+
+    @property
+    def model(self) -> Path:
+        return self._file("keras", "model.keras")
+
+    @property
+    def checkpoint(self) -> Path:
+        return self._file("checkpoint.keras", "checkpoint.keras")
+
+    @property
+    def history(self) -> Path:
+        return self._file("history.json", "history.json")
+
+    @property
+    def backup(self) -> Path:
+        return self._file("backup", "backup")
+
+    @property
+    def plot(self) -> Path | None:
+        return Path(self.place) / "history.png" if self.style == "folder" else None
+
+    def learning_curves(self) -> tuple[Path, Path] | None:
+        """DeepCpG's ``lc_train.tsv`` / ``lc_val.tsv`` (out-dir runs only)."""
+        if self.style != "folder":
+            return None
+        return Path(self.place) / "lc_train.tsv", Path(self.place) / "lc_val.tsv"
+
+    def written(self) -> list[Path]:
+        files = [self.model, self.checkpoint, self.history]
+        curves = self.learning_curves()
+        if curves:
+            files += list(curves)
+        if self.plot is not None:
+            files.append(self.plot)
+        return files

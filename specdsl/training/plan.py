@@ -1,0 +1,135 @@
+"""Training IR → a checked plan: what the data offers, the heads' outputs, the graph, the statistics.
+
+Everything a user can get wrong is found here, before TensorFlow starts: files and their
+shapes (by the reader), targets that do not exist, input shapes that disagree with the data,
+lengths that do not fit (profile heads), too few examples for a batch.  The plan holds the
+lowered :class:`~specdsl.lowering.LayerGraph` with the heads attached as IR chains, so the
+parameter report and the built model agree, as for any spec.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..config.training_ir import TrainingIR
+from ..errors import SpecError, quoted_list
+from ..ir import Heads, Preset, Ref
+from ..lowering import LayerGraph
+from ..model import build_graph
+from .heads import OutputSpec, ResolvedHead, head_kind
+from .readers import Fields, Reader, get_reader
+
+
+@dataclass
+class Plan:
+    ir: TrainingIR
+    reader: Reader
+    fields: Fields
+    input_shapes: dict[str, tuple[int, ...]]  # by reader field
+    params: dict[str, Any]
+    heads: list[ResolvedHead]
+    outputs: list[OutputSpec]
+    preset: Preset
+    graph: LayerGraph
+    output_length: int | None = None  # profile heads: the predicted window
+    examples: dict[str, int] = field(default_factory=dict)  # per role: examples one epoch reads
+
+    @property
+    def target_fields(self) -> list[str]:
+        return [o.field for o in self.outputs]
+
+    def heads_by_kind(self) -> dict[str, list[ResolvedHead]]:
+        out: dict[str, list[ResolvedHead]] = {}
+        for rh in self.heads:
+            out.setdefault(rh.head.kind, []).append(rh)
+        return out
+
+    def display_names(self) -> dict[str, str]:
+        return {o.layer: o.display for o in self.outputs}
+
+
+def _input_shapes(ir: TrainingIR, fields: Fields) -> dict[str, tuple[int, ...]]:
+    """Each model input's shape: as written, with unknown dimensions taken from the data."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for inp in ir.inputs:
+        if inp.field not in fields.inputs:
+            raise SpecError(f"the model input '{inp.name}' reads '{inp.field}', which the {ir.data.reader} files "
+                            "do not offer", expected="one of " + quoted_list(list(fields.inputs)), path="inputs")
+        found = fields.inputs[inp.field][0]
+        if len(found) != len(inp.shape) or any(d is not None and d != f for d, f in zip(inp.shape, found)):
+            written = "x".join("?" if d is None else str(d) for d in inp.shape)
+            raise SpecError(f"the model input '{inp.name}' is {written}, but the data gives "
+                            f"{'x'.join(map(str, found))}", path="inputs")
+        shapes[inp.name] = tuple(found)
+    return shapes
+
+
+def _bind_shape_params(preset: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> None:
+    """A preset input declared ``cells x cpg_wlen`` takes those parameters from the data's shape."""
+    declared = preset.param_defaults()
+    for decl in preset.inputs:
+        for dim, value in zip(decl.shape, shapes.get(decl.name, ())):
+            if isinstance(dim, str) and dim in declared and dim not in params:
+                params[dim] = value
+
+
+def _resolve_heads(ir: TrainingIR, fields: Fields, body_shape: tuple) -> list[ResolvedHead]:
+    counters: dict[str, int] = {}
+    out = []
+    for head in ir.heads:
+        kind = head_kind(head.kind)
+        index = counters.get(head.kind, 0)
+        counters[head.kind] = index + 1
+        rh = kind.resolve(head, index, fields.targets)
+        kind.check_body(rh, body_shape)
+        out.append(rh)
+    return out
+
+
+def _ordered_outputs(heads: list[ResolvedHead]) -> list[OutputSpec]:
+    keyed = [(o.group, h, i, o) for h, rh in enumerate(heads) for i, o in enumerate(rh.outputs)]
+    outputs = [o for *_, o in sorted(keyed, key=lambda t: t[:3])]
+    seen: dict[str, str] = {}
+    for o in outputs:
+        if o.layer in seen:
+            raise SpecError(f"two outputs are named '{o.layer}' ({seen[o.layer]} and {o.display})", path="heads",
+                            hint="give heads different names or targets")
+        seen[o.layer] = o.display
+    return outputs
+
+
+def make_plan(ir: TrainingIR) -> Plan:
+    """Resolve and check everything; no TensorFlow."""
+    reader = get_reader(ir.data.reader)
+    fields = reader.fields(ir)
+    shapes = _input_shapes(ir, fields)
+    body = ir.body.preset
+    params = ir.body.params_dict()
+    _bind_shape_params(body, params, shapes)
+    last = body.nodes[-1].name
+    ends = build_graph(replace(body, heads=(), outputs=(last,)), params, shapes)
+    body_shape = next(iter(ends.output_shapes().values()))
+    heads = _resolve_heads(ir, fields, body_shape)
+    outputs = _ordered_outputs(heads)
+    preset = replace(body, outputs=(),
+                     heads=tuple(Heads(o.layer, 1, Ref(o.source or last), o.chain) for o in outputs))
+    graph = build_graph(preset, params, shapes)
+    graph.name = ir.model_name or ir.body.label or graph.name
+    by_field = {inp.field: shapes[inp.name] for inp in ir.inputs}
+    plan = Plan(ir, reader, fields, by_field, params, heads, outputs, preset, graph)
+    groups = plan.heads_by_kind()
+    for kind_name, rhs in groups.items():
+        head_kind(kind_name).check_graph(rhs, plan)
+    plan.examples["train"] = reader.check(plan, "train")
+    plan.examples["val"] = reader.check(plan, "val") if ir.data.val else 0
+    if plan.examples["train"] < ir.schedule.batch_size:
+        raise SpecError(f"the training data holds {plan.examples['train']} examples, fewer than the batch size "
+                        f"{ir.schedule.batch_size}", path="batch-size",
+                        file=", ".join(ir.data.train))
+    for kind_name, rhs in groups.items():
+        head_kind(kind_name).prepare(rhs, plan)
+    return plan
+
+
+__all__ = ["Plan", "make_plan"]

@@ -1,0 +1,296 @@
+"""``deepcpg-h5``: DeepCpG's data chunks (``dcpg_data.py`` or ``specdsl deepcpg data``).
+
+Layout (reference ``deepcpg.md`` §5): ``inputs/dna`` int8 (N, W) coded A0 T1 G2 C3 N4,
+``inputs/cpg/<cell>/state`` and ``/dist`` (N, 2K), −1 where missing, ``outputs/cpg/<cell>``
+int8 0/1/−1, plus ``chromo`` and ``pos``.
+
+Preprocessing is DeepCpG's (``DataReader``): one-hot in ATGC order with N → zeros; the DNA
+window centre-cropped to ``dna-wlen`` (clamped, with a warning, when the files are narrower,
+as DeepCpG's ``get_dna_wlen`` does); the centre ``cpg-wlen`` neighbours kept; a missing
+neighbour gets state 0.5 and the largest distance; distances become min(d, 25000)/25000.
+Fields: ``dna`` (W, 4), ``cpg/state`` and ``cpg/dist`` (cells, K2), and one target
+``cpg/<cell>`` per output (float32 labels, −1 unknown).
+
+Streaming: the (file, block) pairs of the first ``train-examples`` rows are shuffled each
+epoch and blocks are mixed in a bounded shuffle buffer (DeepCpG shuffles file order and rows
+within a file), so memory depends on the block and buffer sizes, never on the data size.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...config.schema import Schema, integer, list_of, string
+from ...errors import SpecError, quoted_list
+from . import Fields, Reader, files_of, register
+
+log = logging.getLogger(__name__)
+
+CPG_MAX_DIST = 25000.0
+BLOCK_ROWS = 512
+SHUFFLE_BUFFER = 4096
+# code → one-hot row, DeepCpG's channel order A, T, G, C; N (4) and anything else → zeros
+_ONE_HOT = np.vstack([np.eye(4, dtype=np.float32), np.zeros((252, 4), dtype=np.float32)])
+
+
+def one_hot(codes: np.ndarray) -> np.ndarray:
+    return _ONE_HOT[np.asarray(codes).astype(np.uint8)]
+
+
+def prepro_cpg(state: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A missing neighbour → state 0.5 and the largest distance; distances scaled to [0, 1]."""
+    state = np.asarray(state, dtype=np.float32).copy()
+    dist = np.asarray(dist, dtype=np.float32).copy()
+    missing = state < 0
+    state[missing] = 0.5
+    dist[missing] = CPG_MAX_DIST
+    return state, np.minimum(dist, CPG_MAX_DIST) / CPG_MAX_DIST
+
+
+def centre(width: int, wanted: int) -> slice:
+    start = (width - wanted) // 2
+    return slice(start, start + wanted)
+
+
+def _open(path: str) -> Any:
+    import h5py
+
+    if not os.path.isfile(path):
+        raise SpecError("data file not found" if not os.path.isdir(path) else "is a folder, not a data file",
+                        file=path, hint="give DeepCpG data chunks such as data/c1_000000-032768.h5")
+    try:
+        return h5py.File(path, "r")
+    except OSError as err:
+        raise SpecError(f"cannot read as HDF5: {err}", file=path, expected="a DeepCpG data file") from None
+
+
+def _groups(h5: Any, name: str) -> list[str]:
+    import h5py
+
+    group = h5.get(name)
+    return sorted(group.keys()) if isinstance(group, h5py.Group) else []
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the run reads from every file: resolved once from the first training file."""
+
+    dna_wlen: int | None  # None: no DNA input
+    cpg_wlen: int | None  # None: no CpG inputs
+    cells: tuple[str, ...]
+
+
+class DeepCpGH5(Reader):
+    name = "deepcpg-h5"
+    doc = "DeepCpG data chunks: DNA windows, neighbouring CpG states/distances per cell, one label per cell"
+
+    def schema_properties(self) -> dict[str, Schema]:
+        return {
+            "dna-wlen": integer("DNA window length (odd); the centre of the files' windows; default: the files' "
+                                "width.", minimum=1, optional=True, example=1001),
+            "cpg-wlen": integer("Neighbouring CpG sites per cell (even; half on each side); default: the files'.",
+                                minimum=2, optional=True, example=50),
+            "replicate-names": list_of(string("A regular expression matched against cell names from their start.",
+                                              example=".*"),
+                                       "Which cells feed the CpG inputs (DeepCpG's --replicate_names).",
+                                       min_items=1),
+            "nb-replicate": integer("At most this many cells feed the CpG inputs.", minimum=1, optional=True,
+                                    example=10),
+        }
+
+    # ------------------------------------------------------------------ what the files offer
+
+    def layout(self, ir: Any) -> Layout:
+        data = ir.data
+        first = data.train[0] if data.train else None
+        if first is None:
+            raise SpecError("no training files given", path=f"{data.path}.train")
+        wants = {i.field for i in ir.inputs}
+        with _open(first) as h5:
+            dna_wlen = None
+            if "dna" in wants:
+                if "inputs/dna" not in h5:
+                    raise SpecError("dataset 'inputs/dna' is missing, but the model has a DNA input", file=first,
+                                    hint="write the files with --dna_files, or train a CpG model only")
+                width = int(h5["inputs/dna"].shape[1])
+                dna_wlen = int(data.get("dna_wlen") or width)
+                if dna_wlen > width:
+                    log.warning("dna-wlen %d is wider than the files' windows (%d): using %d, as DeepCpG does",
+                                dna_wlen, width, width)
+                    dna_wlen = width
+                if dna_wlen % 2 == 0:
+                    raise SpecError(f"the DNA window length must be odd (the CpG sits in the middle), got {dna_wlen}",
+                                    path=f"{data.path}.dna-wlen")
+            cells: tuple[str, ...] = ()
+            cpg_wlen = None
+            if wants & {"cpg/state", "cpg/dist"}:
+                all_cells = _groups(h5, "inputs/cpg")
+                if not all_cells:
+                    raise SpecError("group 'inputs/cpg' is missing or empty, but the model has CpG inputs",
+                                    file=first, hint="write the files with --cpg_wlen, or train a DNA model only")
+                cells = tuple(self._select(all_cells, data.get("replicate_names"), data.get("nb_replicate")))
+                width = int(h5[f"inputs/cpg/{cells[0]}/state"].shape[1])
+                cpg_wlen = int(data.get("cpg_wlen") or width)
+                if cpg_wlen > width or cpg_wlen % 2:
+                    raise SpecError(f"cpg-wlen {cpg_wlen} does not fit the files' {width} neighbours per cell",
+                                    expected=f"an even number ≤ {width}", path=f"{data.path}.cpg-wlen", file=first)
+        return Layout(dna_wlen, cpg_wlen, cells)
+
+    @staticmethod
+    def _select(cells: list[str], patterns: Any, limit: int | None) -> list[str]:
+        chosen = [c for c in cells if not patterns or any(re.match(p, c) for p in patterns)]
+        chosen = chosen[:limit] if limit else chosen
+        if not chosen:
+            raise SpecError(f"no cell matches {quoted_list(list(patterns or ()))}",
+                            expected="one of " + quoted_list(cells), path="replicate_names")
+        return chosen
+
+    def fields(self, ir: Any) -> Fields:
+        lay = self.layout(ir)
+        inputs: dict[str, tuple[tuple[int, ...], str]] = {}
+        if lay.dna_wlen is not None:
+            inputs["dna"] = ((lay.dna_wlen, 4), "float32")
+        if lay.cpg_wlen is not None:
+            for name in ("cpg/state", "cpg/dist"):
+                inputs[name] = ((len(lay.cells), lay.cpg_wlen), "float32")
+        with _open(ir.data.train[0]) as h5:
+            targets = {f"cpg/{c}": () for c in _groups(h5, "outputs/cpg")}
+        return Fields(inputs, targets, {"layout": lay})
+
+    # ------------------------------------------------------------------ checks
+
+    def check(self, plan: Any, role: str) -> int:
+        lay: Layout = plan.fields.facts["layout"]
+        needed = self._datasets(lay, plan.target_fields)
+        limit = plan.ir.schedule.train_examples if role == "train" else plan.ir.schedule.val_examples
+        total = 0
+        for path in files_of(plan, role):
+            with _open(path) as h5:
+                missing = [d for d in needed if d not in h5]
+                if missing:
+                    cells = _groups(h5, "inputs/cpg") or _groups(h5, "outputs/cpg")
+                    raise SpecError(f"dataset(s) {quoted_list(missing)} missing", file=path,
+                                    hint=(f"this file's cells are {quoted_list(cells)}; train and validation files "
+                                          "must hold the same cells") if cells else None)
+                n = int(h5[needed[0]].shape[0])
+                for name in needed:
+                    ds = h5[name]
+                    if ds.shape[0] != n:
+                        raise SpecError(f"dataset '{name}' has {ds.shape[0]} rows, '{needed[0]}' has {n}", file=path)
+                    if name == "inputs/dna" and ds.shape[1] < (lay.dna_wlen or 0):
+                        raise SpecError(f"DNA windows of {ds.shape[1]} bp, narrower than the {lay.dna_wlen} bp the "
+                                        "model reads", file=path, hint="all files must share one window length")
+                    if name.endswith(("/state", "/dist")) and ds.shape[1] < (lay.cpg_wlen or 0):
+                        raise SpecError(f"'{name}' holds {ds.shape[1]} neighbours, fewer than cpg-wlen "
+                                        f"{lay.cpg_wlen}", file=path)
+                total += n
+        if limit:
+            total = min(total, limit)
+        if total == 0:
+            raise SpecError(f"the {role} files hold no sites", file=", ".join(files_of(plan, role)))
+        return total
+
+    @staticmethod
+    def _datasets(lay: Layout, targets: list[str]) -> list[str]:
+        names = [f"outputs/{t}" for t in targets]
+        if lay.dna_wlen is not None:
+            names.append("inputs/dna")
+        for cell in lay.cells if lay.cpg_wlen is not None else ():
+            names += [f"inputs/cpg/{cell}/state", f"inputs/cpg/{cell}/dist"]
+        return names
+
+    def labels(self, ir: Any, target: str) -> np.ndarray:
+        out, left = [], ir.schedule.train_examples or math.inf
+        for path in ir.data.train:
+            if left <= 0:
+                break
+            with _open(path) as h5:
+                values = np.asarray(h5[f"outputs/{target}"][: int(min(left, h5[f"outputs/{target}"].shape[0]))])
+            out.append(values.astype(np.float64))
+            left -= len(values)
+        return np.concatenate(out) if out else np.zeros(0)
+
+    # ------------------------------------------------------------------ reading
+
+    def blocks(self, plan: Any, role: str) -> list[tuple[str, int, int]]:
+        """(file, start, stop) row ranges covering the first examples-per-epoch rows, in file order."""
+        limit = plan.examples[role]
+        out, seen = [], 0
+        for path in files_of(plan, role):
+            with _open(path) as h5:
+                n = int(h5[self._datasets(plan.fields.facts["layout"], plan.target_fields)[0]].shape[0])
+            for start in range(0, n, BLOCK_ROWS):
+                if seen >= limit:
+                    return out
+                stop = min(n, start + BLOCK_ROWS, start + limit - seen)
+                out.append((path, start, stop))
+                seen += stop - start
+        return out
+
+    def read_block(self, plan: Any, path: str, start: int, stop: int, names: list[str]) -> dict[str, np.ndarray]:
+        """Preprocessed fields of rows [start, stop) of one file (pure NumPy; also used by evaluation)."""
+        lay: Layout = plan.fields.facts["layout"]
+        out: dict[str, np.ndarray] = {}
+        with _open(path) as h5:
+            if "dna" in names:
+                codes = h5["inputs/dna"][start:stop]
+                out["dna"] = one_hot(codes[:, centre(codes.shape[1], lay.dna_wlen)])
+            if "cpg/state" in names or "cpg/dist" in names:
+                states, dists = [], []
+                for cell in lay.cells:
+                    state = h5[f"inputs/cpg/{cell}/state"][start:stop]
+                    cut = centre(state.shape[1], lay.cpg_wlen)
+                    s, d = prepro_cpg(state[:, cut], h5[f"inputs/cpg/{cell}/dist"][start:stop][:, cut])
+                    states.append(s)
+                    dists.append(d)
+                out["cpg/state"] = np.stack(states, axis=1)
+                out["cpg/dist"] = np.stack(dists, axis=1)
+            for name in names:
+                if name not in out:
+                    out[name] = np.asarray(h5[f"outputs/{name}"][start:stop], dtype=np.float32)[:, None]
+        return {k: out[k] for k in names}
+
+    def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
+        import tensorflow as tf
+
+        blocks = self.blocks(plan, role)
+        batch = plan.ir.schedule.batch_size
+        n = plan.examples[role]
+        steps = n // batch if shuffle else math.ceil(n / batch)
+        if steps == 0:
+            raise SpecError(f"the {role} files hold {n} sites, fewer than the batch size {batch}",
+                            hint="use a smaller batch size or more sites")
+        shapes = {k: v[0] for k, v in plan.fields.inputs.items()}
+
+        def read(i: Any) -> dict[str, Any]:
+            def numpy_read(index: Any) -> list[np.ndarray]:
+                path, start, stop = blocks[int(index)]
+                got = self.read_block(plan, path, start, stop, names)
+                return [got[k] for k in names]
+
+            arrays = tf.numpy_function(numpy_read, [i], [tf.float32] * len(names), stateful=False)
+            out = {}
+            for name, array in zip(names, arrays):
+                array.set_shape((None, *shapes.get(name, (1,))))
+                out[name] = array
+            return out
+
+        ds = tf.data.Dataset.range(len(blocks))
+        if shuffle:
+            ds = ds.shuffle(len(blocks), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle).unbatch()
+        if shuffle:
+            ds = ds.shuffle(min(SHUFFLE_BUFFER, n), seed=seed + 1, reshuffle_each_iteration=True)
+        ds = ds.batch(batch, drop_remainder=shuffle)
+        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+
+register(DeepCpGH5())
