@@ -113,9 +113,8 @@ def register(kind: HeadKind) -> HeadKind:
 
 
 def all_head_kinds() -> dict[str, HeadKind]:
-    if not _KINDS:
-        for module in _MODULES:
-            importlib.import_module(f"{__name__}.{module}")
+    for module in _MODULES:  # each module registers itself once; already-imported ones cost nothing
+        importlib.import_module(f"{__name__}.{module}")
     return dict(_KINDS)
 
 

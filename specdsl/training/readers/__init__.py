@@ -69,9 +69,8 @@ def register(reader: Reader) -> Reader:
 
 
 def all_readers() -> dict[str, Reader]:
-    if not _READERS:
-        for module in _MODULES:
-            importlib.import_module(f"{__name__}.{module}")
+    for module in _MODULES:  # each module registers itself once; already-imported ones cost nothing
+        importlib.import_module(f"{__name__}.{module}")
     return dict(_READERS)
 
 

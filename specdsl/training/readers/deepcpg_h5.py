@@ -144,6 +144,20 @@ class DeepCpGH5(Reader):
         return Layout(dna_wlen, cpg_wlen, cells)
 
     @staticmethod
+    def cells_of(path: str) -> list[str]:
+        with _open(path) as h5:
+            return _groups(h5, "inputs/cpg")
+
+    @staticmethod
+    def outputs_of(path: str) -> list[str]:
+        with _open(path) as h5:
+            return [f"cpg/{c}" for c in _groups(h5, "outputs/cpg")]
+
+    @staticmethod
+    def select_cells(cells: list[str], patterns: Any, limit: int | None) -> list[str]:
+        return DeepCpGH5._select(cells, patterns, limit)
+
+    @staticmethod
     def _select(cells: list[str], patterns: Any, limit: int | None) -> list[str]:
         chosen = [c for c in cells if not patterns or any(re.match(p, c) for p in patterns)]
         chosen = chosen[:limit] if limit else chosen
@@ -234,9 +248,8 @@ class DeepCpGH5(Reader):
                 seen += stop - start
         return out
 
-    def read_block(self, plan: Any, path: str, start: int, stop: int, names: list[str]) -> dict[str, np.ndarray]:
+    def read_block(self, lay: Layout, path: str, start: int, stop: int, names: list[str]) -> dict[str, np.ndarray]:
         """Preprocessed fields of rows [start, stop) of one file (pure NumPy; also used by evaluation)."""
-        lay: Layout = plan.fields.facts["layout"]
         out: dict[str, np.ndarray] = {}
         with _open(path) as h5:
             if "dna" in names:
@@ -272,7 +285,7 @@ class DeepCpGH5(Reader):
         def read(i: Any) -> dict[str, Any]:
             def numpy_read(index: Any) -> list[np.ndarray]:
                 path, start, stop = blocks[int(index)]
-                got = self.read_block(plan, path, start, stop, names)
+                got = self.read_block(plan.fields.facts["layout"], path, start, stop, names)
                 return [got[k] for k in names]
 
             arrays = tf.numpy_function(numpy_read, [i], [tf.float32] * len(names), stateful=False)
