@@ -194,7 +194,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
         if Path(args.output).exists() and not args.force:
             raise SpecError("the file exists; add --force to replace it", file=args.output)
-        from .training.artifacts import atomic_write_text
+        from .atomic import atomic_write_text
 
         atomic_write_text(args.output, text)
         print(f"wrote {args.output}")

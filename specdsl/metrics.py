@@ -332,7 +332,7 @@ def plot_confusion(confusion: Sequence[Sequence[int]] | np.ndarray, class_names:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from .training.artifacts import atomic_path
+    from .atomic import atomic_path
 
     cm = np.asarray(confusion, dtype=np.int64)
     k = len(class_names)

@@ -53,7 +53,7 @@ def build_keras_model(graph: LayerGraph) -> Any:
 
 def save_model(model: Any, path: str | Path) -> Path:
     """Save atomically: a crash mid-write never leaves a truncated ``.keras`` file."""
-    from ..training.artifacts import atomic_path
+    from ..atomic import atomic_path
 
     path = Path(path)
     if path.suffix != ".keras":
@@ -63,16 +63,24 @@ def save_model(model: Any, path: str | Path) -> Path:
     return path
 
 
+# Modules whose import registers custom Keras objects (``@register_keras_serializable``).
+SERIALIZABLE_MODULES = ("specdsl.training.losses", "specdsl.training.masked")
+
+
 def load_model(path: str | Path) -> Any:
     """Load a ``.keras`` file with ``safe_mode=True``: nothing in it is executed.
 
-    specdsl's own serializable objects (the training losses) are registered first, so a
-    trained model loads in a fresh process with its compile state.
+    specdsl's serializable objects (training losses and metrics) are registered first, by
+    module name from :data:`SERIALIZABLE_MODULES` (the backend does not depend on training
+    code), so a trained model loads in a fresh process with its compile state.
     """
+    import importlib
+
     from .quiet import import_keras
 
     keras = import_keras()
-    from ..training import losses  # noqa: F401  (registers specdsl>MultinomialNLL, …)
+    for module in SERIALIZABLE_MODULES:
+        importlib.import_module(module)
 
     path = Path(path)
     if not path.is_file():

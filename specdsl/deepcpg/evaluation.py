@@ -29,10 +29,10 @@ from typing import Any
 import h5py
 import numpy as np
 
+from ..atomic import atomic_path, atomic_write_text
 from ..errors import SpecError, did_you_mean, quoted_list
 from ..metrics import MISSING_LABEL as CPG_NAN
 from ..metrics import report_tsv
-from ..training.artifacts import atomic_path, atomic_write_text
 
 OUTPUT_SEP = "/"
 FORMATS = ("bedGraph", "hdf")

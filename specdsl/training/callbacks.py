@@ -114,7 +114,7 @@ class LearningCurves(keras.callbacks.Callback):
         return row
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        from .artifacts import atomic_write_text
+        from ..atomic import atomic_write_text
 
         logs = logs or {}
         for rows, prefix, path in zip(self.rows, ("", "val_"), self.paths):

@@ -1,0 +1,176 @@
+"""``specdsl deepcpg eval``: DeepCpG's ``dcpg_eval.py`` command line, unchanged, on specdsl.
+
+Predicts every site of the data files, observed or not (the imputation DeepCpG is used
+for), and reports per output AUC, ACC, TPR, TNR, F1, MCC and the number of observed sites,
+on observed labels only (:mod:`specdsl.metrics`).  As dcpg_eval does, metrics are computed
+over blocks of ``--eval_size`` sites and averaged.  ``--out_data`` is dcpg_eval's layout
+(``chromo``, ``pos``, ``outputs/cpg/<cell>``, ``preds/cpg/<cell>``), streamed to disk so a
+whole genome evaluates in bounded memory.  The model is a ``model.keras`` written by
+``specdsl deepcpg train`` (``--model_files`` may name its out dir); the cells feeding the CpG
+inputs are chosen from the data files (``--replicate_names``/``--nb_replicate``), as DeepCpG does.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ...errors import SpecError
+from ..options import ToolParser
+from .train import setup_logging
+
+MODEL_INPUT_FIELDS = {"dna": "dna", "cpg_state": "cpg/state", "cpg_dist": "cpg/dist"}
+
+
+def build_parser() -> ToolParser:
+    p = ToolParser("specdsl deepcpg eval", "dcpg_eval.py", "Evaluates a DeepCpG model and imputes every site.")
+    p.add_argument("data_files", nargs="+", help="data files to evaluate")
+    p.add_argument("--model_files", nargs="+", help="the trained model: an out dir of 'specdsl deepcpg train' or "
+                                                    "its model.keras")
+    p.add_argument("-o", "--out_report", help="TSV report of the metrics")
+    p.add_argument("--out_data", help="HDF5 file of labels and predictions")
+    p.add_argument("--replicate_names", nargs="+", help="regexes selecting the cells of the CpG inputs")
+    p.add_argument("--nb_replicate", type=int, help="maximum number of cells")
+    p.add_argument("--eval_size", type=int, default=100000, help="sites per metric block (0: all at once)")
+    p.add_argument("--batch_size", type=int, default=128)
+    p.add_argument("--seed", type=int, default=0, help="accepted; missing neighbours are not sampled in specdsl")
+    p.add_argument("--nb_sample", type=int, help="evaluate only the first N sites")
+    p.add_argument("--verbose", action="store_true")
+    p.add_argument("--log_file")
+    return p
+
+
+def model_file(values: list[str] | None) -> Path:
+    if not values:
+        raise SpecError("no model given", path="--model_files", hint="--model_files OUT_DIR of 'specdsl deepcpg train'")
+    path = Path(values[0])
+    model = path / "model.keras" if path.is_dir() else path
+    if not model.is_file():
+        raise SpecError(f"no trained model at {model}", path="--model_files")
+    return model
+
+
+def _layout(model: Any, files: list[str], args: Any) -> Any:
+    from ...training.readers.deepcpg_h5 import DeepCpGH5, Layout
+
+    shapes = {t.name.split(":")[0]: tuple(t.shape[1:]) for t in model.inputs}
+    unknown = sorted(set(shapes) - set(MODEL_INPUT_FIELDS))
+    if unknown:
+        raise SpecError(f"the model has input '{unknown[0]}', which DeepCpG data files do not feed",
+                        path="--model_files", expected="a model trained by 'specdsl deepcpg train'")
+    cells: tuple[str, ...] = ()
+    cpg_wlen = None
+    if "cpg_state" in shapes:
+        cells = tuple(DeepCpGH5.select_cells(DeepCpGH5.cells_of(files[0]), args.replicate_names, args.nb_replicate))
+        if len(cells) != shapes["cpg_state"][0]:
+            raise SpecError(f"the model reads {shapes['cpg_state'][0]} cells, but {len(cells)} are selected in "
+                            f"{files[0]}", path="--replicate_names",
+                            hint="select the cells the model was trained with (--replicate_names/--nb_replicate)")
+        cpg_wlen = int(shapes["cpg_state"][1])
+    dna_wlen = int(shapes["dna"][0]) if "dna" in shapes else None
+    return Layout(dna_wlen, cpg_wlen, cells)
+
+
+def _outputs(model: Any, files: list[str]) -> dict[str, str]:
+    """Model output layer → DeepCpG output name (``cpg_BS27`` → ``cpg/BS27``), found in the data."""
+    from ...training.heads import layer_name
+    from ...training.readers.deepcpg_h5 import DeepCpGH5
+
+    names = {layer_name(n): n for n in DeepCpGH5.outputs_of(files[0])}
+    missing = [o for o in model.output_names if o not in names]
+    if missing:
+        raise SpecError(f"the model predicts '{missing[0]}', which {files[0]} does not hold", file=files[0],
+                        hint="evaluate on files with the same cells the model was trained on")
+    return {o: names[o] for o in model.output_names}
+
+
+def evaluate(args: Any) -> dict[str, dict[str, float]]:
+    from ...backend.keras_model import load_model
+    from ...deepcpg.evaluation import EvalDataWriter, write_eval_report
+    from ...metrics import average_blocks, binary_metrics
+    from ...training.readers.deepcpg_h5 import BLOCK_ROWS, DeepCpGH5, _open
+
+    for flag in ("batch_size", "nb_sample", "nb_replicate"):
+        if getattr(args, flag) is not None and getattr(args, flag) < 1:
+            raise SpecError(f"must be a whole number ≥ 1, got {getattr(args, flag)}", path=f"--{flag}")
+    files = list(args.data_files)
+    for f in files:
+        _open(f).close()
+    model = load_model(model_file(args.model_files))
+    lay = _layout(model, files, args)
+    outputs = _outputs(model, files)
+    inputs = [t.name.split(":")[0] for t in model.inputs]
+    reader = DeepCpGH5()
+    writer = EvalDataWriter(args.out_data) if args.out_data else None
+    limit = args.nb_sample or float("inf")
+    blocks: list[dict[str, dict[str, float]]] = []
+    pending: dict[str, list[np.ndarray]] = {k: [] for k in ("labels", "preds")}
+    seen = in_block = 0
+
+    def close_block() -> None:
+        nonlocal in_block
+        if not in_block:
+            return
+        labels = np.concatenate(pending["labels"])
+        preds = np.concatenate(pending["preds"])
+        blocks.append({name: binary_metrics(labels[:, i], preds[:, i]) for i, name in enumerate(outputs.values())})
+        pending["labels"].clear()
+        pending["preds"].clear()
+        in_block = 0
+
+    try:
+        for path in files:
+            with _open(path) as h5:
+                n = int(h5["pos"].shape[0])
+                chromo_all, pos_all = h5["chromo"][:], h5["pos"][:]
+                labels_all = {name: np.asarray(h5[f"outputs/{name}"][:]) for name in outputs.values()}
+            for start in range(0, n, BLOCK_ROWS):
+                stop = int(min(n, start + BLOCK_ROWS, start + limit - seen))
+                if stop <= start:
+                    break
+                fields = reader.read_block(lay, path, start, stop, [MODEL_INPUT_FIELDS[i] for i in inputs])
+                x = {i: fields[MODEL_INPUT_FIELDS[i]] for i in inputs}
+                pred = model.predict(x if len(x) > 1 else next(iter(x.values())), batch_size=args.batch_size,
+                                     verbose=0)
+                pred = np.hstack([np.asarray(p).reshape(stop - start, -1) for p in (pred if isinstance(pred, list)
+                                                                                     else [pred])])
+                labels = np.stack([labels_all[name][start:stop] for name in outputs.values()], axis=1)
+                if writer is not None:
+                    writer.append(chromo_all[start:stop], pos_all[start:stop],
+                                  {name: labels[:, i] for i, name in enumerate(outputs.values())},
+                                  {name: pred[:, i] for i, name in enumerate(outputs.values())})
+                pending["labels"].append(labels.astype(np.float64))
+                pending["preds"].append(pred.astype(np.float64))
+                seen += stop - start
+                in_block += stop - start
+                if args.eval_size and in_block >= args.eval_size:
+                    close_block()
+            if seen >= limit:
+                break
+        close_block()
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    if writer is not None:
+        writer.close()
+    report = average_blocks(blocks)
+    if args.out_report:
+        write_eval_report(args.out_report, report)
+    return report
+
+
+def main(argv: list[str]) -> int:
+    from ...metrics import report_table
+
+    args = build_parser().parse(argv)
+    setup_logging(args.log_file, args.verbose)
+    report = evaluate(args)
+    print(report_table(report))
+    written = [p for p in (args.out_report, args.out_data) if p]
+    if written:
+        print("wrote " + " and ".join(written), file=sys.stderr)
+    return 0
