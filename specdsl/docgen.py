@@ -26,10 +26,11 @@ from typing import Any
 
 from .api import analyse, presets_table
 from .errors import SpecError
-from .ir import Concat, Preset, Ref, format_chain, format_scalar
+from .ir import Concat, Preset, Ref
 from .lowering import LayerGraph, LayerNode
 from .model import DEFAULT_SETTINGS
 from .primitives import PRIMITIVES, Shape
+from .printer import format_chain, format_scalar
 from .registry import REQUIRED, Arg, Kind, all_kinds
 from .resources import data_dir
 
