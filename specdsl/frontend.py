@@ -17,9 +17,12 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
-from .errors import Source, Span, SpecError
+from .errors import LimitExceeded, Source, Span, SpecError
 from .limits import MAX_NESTING
 from .resources import data_dir
+
+#: The escapes a quoted text may hold (JSON's), as error messages list them.
+STRING_ESCAPES = '\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX'
 
 At = tuple[int, int]  # where the parsed text starts in its source (1-based line, column)
 START: At = (1, 1)
@@ -85,7 +88,7 @@ def open_brackets(parser: Lark, source: Source, text: str, at: At, openers: Iter
             if tok.type in opening:
                 stack.append(tok)
                 if len(stack) > MAX_NESTING:
-                    raise SpecError(f"brackets are nested more than {MAX_NESTING} deep",
+                    raise LimitExceeded(f"brackets are nested more than {MAX_NESTING} deep",
                                     span=token_span(source, tok, at),
                                     expected=f"at most {MAX_NESTING} levels of brackets inside each other")
             elif tok.type in closing and stack:
@@ -150,5 +153,5 @@ def syntax_error(parser: Lark, err: UnexpectedInput, source: Source, text: str, 
     return SpecError(shown, span=token_span(source, token, at), expected=described)
 
 
-__all__ = ["At", "START", "lark_parser", "shifted", "token_span", "tree_span", "end_span", "open_brackets",
-           "describe_expected", "syntax_error"]
+__all__ = ["STRING_ESCAPES", "At", "START", "lark_parser", "shifted", "token_span", "tree_span", "end_span",
+           "open_brackets", "describe_expected", "syntax_error"]

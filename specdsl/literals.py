@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 
-from .errors import Source, Span, SpecError
+from .errors import LimitExceeded, Source, Span, SpecError
 from .limits import MAX_NUMBER_CHARS
 
 #: What every grammar's NUMBER terminal matches (a JSON number is a special case of it).
@@ -32,7 +32,7 @@ def is_number(text: str) -> bool:
 def number_value(text: str, span: Span | None = None) -> int | float:
     """The value of a number literal; a whole number unless it has a point or an exponent."""
     if len(text) > MAX_NUMBER_CHARS:
-        raise SpecError(f"a number of {len(text):,} characters is too long", span=span,
+        raise LimitExceeded(f"a number of {len(text):,} characters is too long", span=span,
                         expected=f"at most {MAX_NUMBER_CHARS} characters")
     if not is_number(text):
         raise SpecError(f"'{text}' is not a number", span=span, expected=_EXAMPLES)

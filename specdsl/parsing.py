@@ -15,7 +15,7 @@ from lark import Token, Tree
 from lark.exceptions import UnexpectedInput
 
 from .errors import LimitExceeded, Source, Span, SpecError, did_you_mean
-from .frontend import At, lark_parser, open_brackets, shifted, syntax_error, token_span, tree_span
+from .frontend import STRING_ESCAPES, At, lark_parser, open_brackets, shifted, syntax_error, token_span, tree_span
 from .ir import Block, Chain, Concat, Heads, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
 from .limits import MAX_BLOCKS
 from .literals import number_value
@@ -250,16 +250,24 @@ def _literal(source: Source, tok: Token) -> Any:
     if tok.type == "NUMBER":
         return number_value(str(tok), token_span(source, tok))
     if tok.type == "STRING":
-        return _unquote(tok)
+        return _unquote(source, tok)
     return str(tok)
 
 
-def _unquote(tok: Token | None) -> str:
+def _unquote(source: Source, tok: Token | None) -> str:
+    """A quoted text's value: JSON escapes are decoded, any other character (a control one too) stays."""
     if tok is None:
         return ""
     import json
 
-    return json.loads(str(tok))  # JSON escapes; any other character stays as written
+    try:
+        return json.loads(str(tok), strict=False)
+    except json.JSONDecodeError as err:
+        span = token_span(source, tok)
+        col = span.column + err.pos
+        raise SpecError(f"'{str(tok)[err.pos:err.pos + 2]}' is not a valid escape in quoted text",
+                        span=Span(source, span.line, col, span.line, col + 2),
+                        expected=STRING_ESCAPES) from None
 
 
 class _SpecReader:
@@ -315,11 +323,12 @@ class _SpecReader:
 
     def param(self, tree: Tree) -> ParamDecl:
         name, value, doc = tree.children
-        return ParamDecl(str(name), _literal(self.source, value), _unquote(doc), tree_span(self.source, tree))
+        return ParamDecl(str(name), _literal(self.source, value), _unquote(self.source, doc),
+                         tree_span(self.source, tree))
 
     def preset(self, tree: Tree, family: str, params: list[ParamDecl]) -> Preset:
         name_tok, doc_tok, *body = tree.children
-        doc = _unquote(doc_tok)
+        doc = _unquote(self.source, doc_tok)
         inputs, nodes, outputs, heads = [], [], [], []
         own_params: set[str] = set()
         for stmt in body:
@@ -329,7 +338,7 @@ class _SpecReader:
             if kind == "family":
                 family = str(stmt.children[0])
             elif kind == "doc":
-                doc = _unquote(stmt.children[0])
+                doc = _unquote(self.source, stmt.children[0])
             elif kind == "param":
                 decl = self.param(stmt)
                 if decl.name in own_params:

@@ -20,7 +20,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from ..errors import Source, Span, SpecError, SpecErrors
-from ..frontend import START, lark_parser, open_brackets, syntax_error, token_span
+from ..frontend import START, STRING_ESCAPES, lark_parser, open_brackets, syntax_error, token_span
 from ..literals import number_value
 
 PathStep = Union[str, int]
@@ -211,7 +211,7 @@ class _Builder:
             span = Span(self.source, tok.line, col, tok.line, col + 2)
             self.problems.append(SpecError(
                 f"'{bad}' is not a valid escape in quoted text", span=span,
-                path=format_path(self.path), expected='\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX',
+                path=format_path(self.path), expected=STRING_ESCAPES,
                 hint="write a backslash as \\\\ (or use '/' in file names)"))
             return str(tok)[1:-1]
 

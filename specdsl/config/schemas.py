@@ -32,6 +32,7 @@ from .schema import (
     map_of,
     number,
     obj,
+    open_fraction,
     string,
 )
 
@@ -109,9 +110,10 @@ HEAD = obj("head", "One output head: a profile over its tasks and one log-count.
     "counts-loss-weight": number("Multiplies this head's counts (MSE) loss (BPNet's lambda); needed even with one "
                                  "head because the counts loss is tiny next to the profile loss.", minimum=0,
                                  example=100, optional=True),
-    "counts-loss-frac-target": fraction("Turns on adaptive counts-loss weighting: after each epoch the counts "
-                                        "weight is adjusted so that counts make up this fraction of the "
-                                        "head's loss.", example=0.1, optional=True),
+    "counts-loss-frac-target": open_fraction("Turns on adaptive counts-loss weighting: after each epoch the "
+                                             "counts weight is adjusted so that counts make up this fraction of "
+                                             "the head's loss; strictly between 0 and 1.", example=0.1,
+                                             optional=True),
     "head-name": string("The head's name, used in layer, metric and output names.", example="oct4"),
 }, one_or_both=("counts-loss-weight", "counts-loss-frac-target"),
     foreign={"use-bias-counts": "use-bias-counts belongs to BPReveal's combined-model heads, not to a solo model"})
