@@ -34,8 +34,8 @@ from machine_info import cpu_model, usable_cores, version  # noqa: E402
 
 from specdsl.api import analyse, presets_table  # noqa: E402
 from specdsl.docgen import chain_input_shape  # noqa: E402
-from specdsl.ir import format_chain  # noqa: E402
 from specdsl.parsing import parse_chain  # noqa: E402
+from specdsl.printer import format_chain  # noqa: E402
 
 PRESET = "CnnL2h128"
 KERAS_SNIPPET = (

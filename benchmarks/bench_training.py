@@ -52,7 +52,7 @@ from machine_info import cpu_model, usable_cores, version  # noqa: E402
 from specdsl.backend.quiet import import_keras  # noqa: E402
 from specdsl.config import load_config_text  # noqa: E402
 from specdsl.training.data import make_dataset  # noqa: E402
-from specdsl.training.model_for_config import training_model  # noqa: E402
+from specdsl.training.plan import make_plan  # noqa: E402
 from specdsl.training.synthetic import write_synthetic  # noqa: E402
 
 HEAD = "h0"
@@ -122,11 +122,11 @@ def build_specdsl(ir: Any, keras: Any) -> tuple[Any, Any]:
     from specdsl.backend.keras_model import build_keras_model
     from specdsl.training.losses import solo_losses
 
-    tm = training_model(ir)
+    plan = make_plan(ir)
     heads = list(ir.heads)
-    model = build_keras_model(tm.graph)
-    losses = solo_losses([h.name for h in heads], [h.profile_loss_weight for h in heads],
-                         [h.counts_loss_weight for h in heads], output_names=tm.output_names)
+    model = build_keras_model(plan.graph)
+    losses = solo_losses([h.name for h in heads], [h.get("profile_loss_weight") for h in heads],
+                         [h.get("counts_loss_weight") for h in heads], output_names=[o.layer for o in plan.outputs])
     return model, losses
 
 
@@ -152,15 +152,16 @@ def build_hand_written(geo: Geometry, ir: Any, output_names: Sequence[str], kera
     counts = layers.Dense(1, name=counts_name, dtype=out_dtype)(pooled)
     model = keras.Model(sequence, [profile, counts], name="solo_model")
     head = ir.heads[0]
-    losses = solo_losses([head.name], [head.profile_loss_weight], [head.counts_loss_weight],
+    losses = solo_losses([head.name], [head.get("profile_loss_weight")], [head.get("counts_loss_weight")],
                          output_names=list(output_names))
     return model, losses
 
 
 def compile_model(model: Any, losses: Any, ir: Any, keras: Any) -> None:
     """``model.compile`` as ``specdsl.training.run`` calls it (XLA only when the config asks)."""
-    optimizer = keras.optimizers.get({"class_name": ir.optimizer, "config": {"learning_rate": ir.learning_rate}})
-    model.compile(optimizer=optimizer, jit_compile=bool(ir.xla), **losses.compile_kwargs())
+    optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
+                                      "config": {"learning_rate": ir.optimizer.learning_rate}})
+    model.compile(optimizer=optimizer, jit_compile=bool(ir.runtime.xla), **losses.compile_kwargs())
 
 
 def same_function(ours: Any, theirs: Any, x: Any) -> float:

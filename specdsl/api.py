@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import SpecError, did_you_mean
 from .lowering import LayerGraph
-from .model import build_graph, parse_override, parse_shape, resolve_target
+from .model import build_graph, parse_override, parse_shape, resolve_target, spec_file_target
 from .presets import all_presets
 
 
@@ -40,7 +40,8 @@ def check(target: str, params: Mapping[str, Any] | None = None,
     """Validate a target; a spec file without ``:NAME`` has every one of its presets checked."""
     from .presets import load_spec_file
 
-    if target.endswith(".spec") and ":" not in target:
+    as_file = spec_file_target(target)
+    if as_file is not None and not as_file[1]:
         presets = load_spec_file(target)
         if not presets:
             raise SpecError("the file defines no preset", file=target,

@@ -20,8 +20,16 @@ class Source:
     name: str
     text: str
 
+    def lines(self) -> list[str]:
+        """The lines as the parsers count them: only "\\n" ends a line (and a "\\r" before it is dropped).
+
+        ``str.splitlines`` also breaks at \\x0b, \\x0c, \\x1c-\\x1e, \\x85 and \\u2028, which Lark
+        does not, so a caret would land on the wrong line.
+        """
+        return [line[:-1] if line.endswith("\r") else line for line in self.text.split("\n")]
+
     def line_text(self, line: int) -> str:
-        lines = self.text.splitlines()
+        lines = self.lines()
         return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
@@ -76,13 +84,51 @@ class SpecError(Exception):
                 width = 1
                 if self.span.end_column is not None and self.span.end_line in (None, self.span.line):
                     width = max(1, self.span.end_column - self.span.column)
-                out.append("    " + line)
-                out.append("    " + " " * (self.span.column - 1) + "^" * width)
+                shown, column, width = window(line, self.span.column, width)
+                out.append("    " + shown)
+                out.append("    " + " " * (column - 1) + "^" * width)
         if self.expected:
             out.append(f"  expected: {self.expected}")
         if self.hint:
             out.append(f"  hint: {self.hint}")
         return "\n".join(out)
+
+
+#: Characters of a source line shown around a caret; a longer line (a one-line JSON config, a long
+#: architecture string) is cut to a window around the error, marked with … at the cut ends.
+WINDOW = 100
+_INVISIBLE = dict.fromkeys([*range(0x20), 0x7F, 0x85, 0x2028, 0x2029], " ")
+
+
+def window(line: str, column: int, width: int) -> tuple[str, int, int]:
+    """``line`` cut to at most :data:`WINDOW` characters around ``column``; the caret's new column and width.
+
+    Control characters are shown as spaces so that the caret keeps its column.
+    """
+    line = line.translate(_INVISIBLE)
+    width = min(width, WINDOW // 2)
+    if len(line) <= WINDOW:
+        return line, column, width
+    start = max(0, min(column - 1 - WINDOW // 3, len(line) - WINDOW))
+    end = start + WINDOW
+    shown = ("…" if start else "") + line[start:end] + ("…" if end < len(line) else "")
+    return shown, column - start + (1 if start else 0), width
+
+
+class UnknownName(SpecError):
+    """A name that is not defined here: a layer kind, a preset, a parameter (callers may offer another)."""
+
+
+class UnknownLayerKind(UnknownName):
+    """A block's name is no layer kind, alias or shorthand."""
+
+
+class ImpossibleShape(SpecError):
+    """A layer cannot take the shape it is given (too short for a kernel, wrong rank, ...)."""
+
+
+class LimitExceeded(SpecError):
+    """A text or a model beyond one of the documented limits (:mod:`specdsl.limits`)."""
 
 
 class SpecErrors(SpecError):
@@ -116,4 +162,5 @@ def quoted_list(items: Iterable[str], limit: int = 8) -> str:
     return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-__all__ = ["Source", "Span", "SpecError", "SpecErrors", "nearest", "did_you_mean", "quoted_list"]
+__all__ = ["Source", "Span", "SpecError", "SpecErrors", "UnknownName", "UnknownLayerKind", "ImpossibleShape",
+           "LimitExceeded", "window", "nearest", "did_you_mean", "quoted_list"]

@@ -3,7 +3,10 @@
 Immutable dataclasses.  Source spans ride along for error messages but take no part
 in equality, so ``parse(print(ir)) == ir`` is a meaningful round trip.  Blocks keep
 only the arguments the user wrote (defaults are resolved by analysis), which is what
-lets the canonical printer reproduce short strings such as ``do``.
+lets the canonical printer (:mod:`specdsl.printer`) reproduce short strings such as
+``do``.  The printer lives in its own module because it needs the layer registry,
+and the registry's kinds import this module: the IR itself imports nothing of the
+language.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ class Var:
     """A ``$name`` reference to a preset parameter, bound at instantiation."""
 
     name: str
+    span: Span | None = field(default=None, compare=False, repr=False)  # where it is written, for errors
 
     def __str__(self) -> str:
         return f"${self.name}"
@@ -153,55 +157,3 @@ class Preset:
             if node.chain.items:
                 return node.chain
         return None
-
-
-# ---------------------------------------------------------------- printer
-
-
-def format_scalar(value: Scalar) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        text = repr(value)
-        return text[:-2] if text.endswith(".0") and "e" not in text else text
-    return str(value)
-
-
-def format_value(value: ArgValue) -> str:
-    if isinstance(value, Chain):
-        return format_chain(value)
-    if isinstance(value, tuple):
-        # a $name count needs a space, or the name would swallow the 'x'
-        return "|".join(f"{format_scalar(n)}{' ' if isinstance(n, Var) else ''}x{format_scalar(w)}"
-                        for n, w in value)
-    return format_scalar(value)
-
-
-def format_block(block: Block) -> str:
-    from .registry import KINDS  # the signature decides positional vs keyword form
-
-    kind = KINDS[block.kind]
-    if not block.args:
-        return kind.name
-    parts: list[str] = []
-    args = dict(block.args)
-    for pos in kind.positional:
-        if isinstance(pos, tuple):  # an F@K pair
-            if pos[0] in args:
-                parts.append(f"{format_scalar(args.pop(pos[0]))}@{format_scalar(args.pop(pos[1]))}")
-        elif pos in args:
-            parts.append(format_value(args.pop(pos)))
-        else:
-            break
-    parts.extend(f"{k}={format_value(v)}" for k, v in args.items())
-    return f"{kind.name}[{','.join(parts)}]"
-
-
-def format_chain(chain: Chain) -> str:
-    out = []
-    for item in chain.items:
-        if isinstance(item, Repeat):
-            out.append(f"{item.times}x({format_chain(item.body)})")
-        else:
-            out.append(format_block(item))
-    return "_".join(out)

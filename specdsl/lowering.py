@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import Span, SpecError
+from .errors import ImpossibleShape, LimitExceeded, Span, SpecError
 from .ir import Block, Chain, Repeat
+from .limits import MAX_LAYERS, MAX_SIZE
 from .primitives import PRIMITIVES, Shape, ShapeProblem, format_shape
 from .registry import Kind, all_kinds, check_value
 
@@ -69,6 +70,7 @@ class LayerGraph:
         return self._counters[key]
 
     def add_input(self, name: str, shape: Shape, dtype: str, span: Span | None = None) -> Tensor:
+        _check_size(shape, 0, f"input '{name}'", span)
         node = LayerNode(self.unique(name), "input", {}, [], tuple(shape), dtype=dtype, kind="input", span=span)
         self.inputs.append(node)
         return Tensor(node.name, node.shape, dtype)
@@ -81,13 +83,17 @@ class LayerGraph:
             out = tuple(p.shape(shapes, config))
         except ShapeProblem as problem:
             where = f"{spec} " if spec else ""
-            raise SpecError(
+            raise ImpossibleShape(
                 f"impossible shape: {where}{problem} (input {', '.join(format_shape(s) for s in shapes)})",
                 span=span,
                 hint=("shorten the kernels or pools, or give a longer input with --input"
                       if "positions" in str(problem) else None),
             ) from None
         trainable, non_trainable = p.params(shapes, config)
+        _check_size(out, trainable + non_trainable, spec or name, span)
+        if len(self.layers) >= MAX_LAYERS:
+            raise LimitExceeded(f"the model has more than {MAX_LAYERS:,} layers", span=span,
+                                expected=f"at most {MAX_LAYERS:,} Keras layers")
         node = LayerNode(
             self.unique(name), prim, dict(config), [t.node for t in inputs], out,
             trainable=trainable, non_trainable=non_trainable, macs=p.macs(shapes, out, config),
@@ -124,6 +130,18 @@ class LayerGraph:
     def output_shapes(self) -> dict[str, Shape]:
         by_name = {n.name: n for n in self.inputs + self.layers}
         return {o: by_name[o].shape for o in self.outputs}
+
+
+def _check_size(shape: Shape, params: int, what: str, span: Span | None) -> None:
+    """Refuse, before Keras sees it, a tensor dimension or a layer that no machine could build."""
+    big = next((d for d in shape if d is not None and d >= MAX_SIZE), None)
+    if big is not None:
+        raise LimitExceeded(f"{what}: a dimension of {big:,} is too large to build", span=span,
+                            expected=f"every dimension below {MAX_SIZE:,} (2^31)")
+    if params >= MAX_SIZE:
+        raise LimitExceeded(f"{what}: {params:,} parameters in one layer are too many to build", span=span,
+                            expected=f"fewer than {MAX_SIZE:,} (2^31) parameters per layer",
+                            hint="make the layer narrower, or pool the sequence before a dense layer")
 
 
 class BlockContext:
@@ -196,6 +214,15 @@ def lower_chain(graph: LayerGraph, chain: Chain, x: Tensor, scope: str, settings
                 *, per_position: bool = False) -> Tensor:
     kinds = all_kinds()
     blocks = _flatten(chain)
+    # The next block that changes the sequence structure (per-position layers do not), for each
+    # block: one backward pass, so lowering stays linear in the number of blocks.
+    following: list[Kind | None] = [None] * len(blocks)
+    upcoming: Kind | None = None
+    for i in range(len(blocks) - 1, -1, -1):
+        following[i] = upcoming
+        later = kinds[blocks[i].kind]
+        if not later.pointwise or later.recurrent:
+            upcoming = later
     for i, block in enumerate(blocks):
         kind = kinds[block.kind]
         if per_position and not kind.pointwise:
@@ -204,10 +231,7 @@ def lower_chain(graph: LayerGraph, chain: Chain, x: Tensor, scope: str, settings
                 span=block.span,
                 expected="layers that act on the last axis only: dense, fc, act, do, bn, ln",
             )
-        # the next block that changes the sequence structure (per-position layers do not)
-        following = next((kinds[b.kind] for b in blocks[i + 1:] if not kinds[b.kind].pointwise
-                          or kinds[b.kind].recurrent), None)
-        ctx = BlockContext(graph, block, kind, scope, settings, following, per_position)
+        ctx = BlockContext(graph, block, kind, scope, settings, following[i], per_position)
         x = kind.lower(ctx, x)
     return x
 

@@ -8,13 +8,16 @@ the parameter report and the Keras backend consume.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from .errors import Span, SpecError, did_you_mean
+from .errors import Source, Span, SpecError, UnknownLayerKind, did_you_mean
 from .ir import Block, Chain, Concat, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
+from .limits import MAX_SIZE
+from .literals import is_number, number_value, reject_foreign_digits
 from .lowering import LayerGraph, Tensor, lower_chain
 from .parsing import parse_chain
 from .presets import find_preset, get_preset
@@ -33,7 +36,8 @@ def adhoc_preset(text: str, chain: Chain | None = None, *, shape: tuple | None =
     if shape is None:
         shape = (1000,) if dtype == "int32" else (1001, 4)
     params = [ParamDecl(n, v, "model-wide default") for n, v in DEFAULT_SETTINGS]
-    params += [ParamDecl(v, None, "set with --set") for v in sorted(_vars_in(chain))]
+    used = _vars_in(chain)
+    params += [ParamDecl(v, None, "set with --set", used[v]) for v in sorted(used)]
     return Preset("spec", "", "", tuple(params), (InputDecl(input_name, shape, dtype),),
                   (Node(node_name, Ref(input_name), chain),))
 
@@ -44,50 +48,56 @@ def _first_block(chain: Chain) -> Block | None:
     return None
 
 
-def _vars_in(chain: Chain) -> set[str]:
-    found: set[str] = set()
+def _vars_in(chain: Chain, found: dict[str, Span | None] | None = None) -> dict[str, Span | None]:
+    """Every ``$name`` of the chain, with where it is first written (for 'no value was given')."""
+    found = {} if found is None else found
     for item in chain.items:
         if isinstance(item, Repeat):
-            found |= _vars_in(item.body)
+            _vars_in(item.body, found)
             continue
         for _, value in item.args:
-            if isinstance(value, Var):
-                found.add(value.name)
-            elif isinstance(value, Chain):
-                found |= _vars_in(value)
-            elif isinstance(value, tuple):
-                found |= {x.name for pair in value for x in pair if isinstance(x, Var)}
+            if isinstance(value, Chain):
+                _vars_in(value, found)
+                continue
+            written = [v for pair in value for v in pair] if isinstance(value, tuple) else [value]
+            for v in written:
+                if isinstance(v, Var):
+                    found.setdefault(v.name, v.span)
     return found
 
 
 def parse_override(text: str) -> tuple[str, Any]:
-    """``KEY=VALUE`` from the command line; numbers become numbers."""
+    """``KEY=VALUE`` from the command line; a value written as a number is one (ASCII digits only)."""
+    source = Source("--set", text)
     if "=" not in text:
-        raise SpecError(f"'{text}' is not KEY=VALUE", expected="e.g. --set dna_wlen=501")
+        raise SpecError(f"'{text}' is not KEY=VALUE", span=Span(source, 1, 1, 1, len(text) + 1),
+                        expected="e.g. --set dna_wlen=501")
     key, value = text.split("=", 1)
-    return key.strip(), _coerce(value.strip())
+    start = len(key) + 1 + (len(value) - len(value.lstrip()))
+    reject_foreign_digits(source, len(key) + 1)
+    value = value.strip()
+    if is_number(value):
+        return key.strip(), number_value(value, Span(source, 1, start + 1, 1, start + len(value) + 1))
+    return key.strip(), value
 
 
-def _coerce(value: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(value)
-        except ValueError:
-            pass
-    return value
-
-
-def parse_shape(text: str) -> tuple:
-    """``1001x4`` → (1001, 4); ``?`` is a length known only at run time."""
-    dims = []
-    for part in text.lower().split("x"):
-        part = part.strip()
-        if part in ("?", "none"):
+def parse_shape(text: str, name: str = "--input") -> tuple:
+    """``1001x4`` → (1001, 4); ``?`` is a length known only at run time.  Errors point at the bad dimension."""
+    source = Source(name, text)
+    dims: list[int | None] = []
+    offset = 0
+    for raw in re.split("[xX]", text):
+        part, col = raw.strip(), offset + len(raw) - len(raw.lstrip()) + 1
+        span = Span(source, 1, col, 1, col + max(1, len(part)))
+        offset += len(raw) + 1
+        if part.lower() in ("?", "none"):
             dims.append(None)
-        elif part.isdigit() and int(part) > 0:
+        elif part.isascii() and part.isdigit() and 0 < len(part) <= 10 and 0 < int(part) < MAX_SIZE:
             dims.append(int(part))
         else:
-            raise SpecError(f"'{text}' is not a shape", expected="dimensions joined by x, e.g. 1001x4 or 50x100")
+            raise SpecError(f"'{text}' is not a shape", span=span,
+                            expected=f"dimensions from 1 to {MAX_SIZE - 1:,} (ASCII digits, or ? for any length) "
+                                     "joined by x, e.g. 1001x4 or 50x100")
     return tuple(dims)
 
 
@@ -114,9 +124,10 @@ class _Instantiator:
                     raise SpecError(f"parameter '{key}' of {preset.name} must be a whole number, not {value}")
                 value = int(value)
             values[key] = value
+        spans = {p.name: p.span for p in preset.params}
         for name, value in values.items():
             if value is None:
-                raise SpecError(f"the architecture uses ${name} but no value was given",
+                raise SpecError(f"the architecture uses ${name} but no value was given", span=spans.get(name),
                                 hint=f"add --set {name}=VALUE")
         return values
 
@@ -278,14 +289,28 @@ def build_graph(preset: Preset, params: Mapping[str, Any] | None = None,
     return graph
 
 
+def spec_file_target(target: str) -> tuple[str, str] | None:
+    """``(path, preset name or "")`` when ``target`` names a spec file, else None.
+
+    The rule: a target is a file exactly when it ends in ``.spec`` or has the form
+    ``PATH.spec:NAME``.  Nothing else is looked up on disk, so an architecture
+    string of any length is never taken for a file name (and never stat'ed).
+    """
+    if target.endswith(".spec"):
+        return target, ""
+    path, sep, name = target.rpartition(":")
+    if sep and path.endswith(".spec") and name and ":" not in name:
+        return path, name
+    return None
+
+
 def resolve_target(target: str) -> Preset:
     """A preset name, a spec file (``file.spec`` or ``file.spec:Preset``), or an architecture string."""
-    from pathlib import Path
-
     from .presets import load_spec_file
 
-    path_part, _, name = target.partition(":")
-    if path_part.endswith(".spec") or Path(path_part).is_file():
+    as_file = spec_file_target(target)
+    if as_file is not None:
+        path_part, name = as_file
         presets = load_spec_file(path_part)
         if name:
             for p in presets:
@@ -302,9 +327,9 @@ def resolve_target(target: str) -> Preset:
         return preset
     try:
         return adhoc_preset(target)
-    except SpecError as err:
+    except UnknownLayerKind as err:
         # A single word that is neither a preset nor a layer kind is most likely a misspelt preset.
-        if target.replace("-", "").isalnum() and err.message.startswith("unknown layer kind"):
+        if target.replace("-", "").isalnum():
             from .presets import all_presets
 
             names = [p.name for p in all_presets()]

@@ -9,16 +9,17 @@ every argument and reporting the exact span of anything wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
-from lark import Lark, Token, Tree
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Token, Tree
+from lark.exceptions import UnexpectedInput
 
-from .errors import Source, Span, SpecError, did_you_mean
+from .errors import LimitExceeded, Source, Span, SpecError, did_you_mean
+from .frontend import STRING_ESCAPES, At, lark_parser, open_brackets, shifted, syntax_error, token_span, tree_span
 from .ir import Block, Chain, Concat, Heads, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
+from .limits import MAX_BLOCKS
+from .literals import number_value
 from .registry import Kind, check_value, lookup
-from .resources import data_dir
 
 # Plain words for every terminal, so no message ever shows an internal token name.
 _WORDS = {
@@ -30,65 +31,12 @@ _WORDS = {
 }
 
 
-@cache
-def _parser(grammar: str) -> Lark:
-    return Lark.open(str(data_dir("grammars") / grammar), parser="lalr", propagate_positions=True,
-                     maybe_placeholders=True, cache=True)
-
-
-def _describe_expected(parser: Lark, names: set[str]) -> str:
-    words = []
-    for name in sorted(names):
-        if name in _WORDS:
-            words.append(_WORDS[name])
-            continue
-        try:
-            pattern = parser.get_terminal(name).pattern
-        except KeyError:
-            words.append(name.lower())
-            continue
-        words.append(f"'{pattern.value}'" if pattern.type == "str" else name.lower())
-    words = sorted(set(words))
-    return ", ".join(words[:-1]) + (" or " if len(words) > 1 else "") + words[-1] if words else "something else"
-
-
-def _syntax_error(parser: Lark, err: UnexpectedInput, source: Source, at: tuple[int, int]) -> SpecError:
-    """Translate a Lark error into the project's error, positioned in ``source``."""
-    line, col = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
-    span = _span(source, at, line, col, line, col + 1)
-    if isinstance(err, UnexpectedCharacters):
-        char = err.char
-        message = f"unexpected character '{char}'"
-        expected = _describe_expected(parser, set(err.allowed or ()))
-    elif isinstance(err, (UnexpectedToken, UnexpectedEOF)):
-        token = getattr(err, "token", None)
-        if token is None or token.type == "$END":
-            message = "the text ends too early"
-            lines = source.text.splitlines() or [""]
-            end_line = len(source.text[: len(source.text.rstrip())].splitlines()) or 1
-            end_col = len(lines[end_line - 1].rstrip()) + 1 if at == (1, 1) else col + 1
-            span = Span(source, end_line if at == (1, 1) else line + at[0] - 1, end_col)
-        else:
-            message = f"unexpected '{token}'"
-            span = _span(source, at, token.line, token.column, token.end_line, token.end_column)
-        expected = _describe_expected(parser, set(err.expected or ()))
-    else:  # pragma: no cover - Lark has no other kinds today
-        message, expected = "syntax error", None
-    hint = None
-    if "']'" in (expected or "") and message.startswith("the text ends"):
-        hint = "a '[' was opened and never closed"
-    return SpecError(message, span=span, expected=expected, hint=hint)
-
-
-def _span(source: Source, at: tuple[int, int], line: int, col: int, end_line: int | None, end_col: int | None) -> Span:
-    base_line, base_col = at
-    def shift(ln: int, c: int) -> tuple[int, int]:
-        return ln + base_line - 1, c + (base_col - 1 if ln == 1 else 0)
-    l0, c0 = shift(line, col)
-    if end_line is None or end_col is None:
-        return Span(source, l0, c0)
-    l1, c1 = shift(end_line, end_col)
-    return Span(source, l0, c0, l1, c1)
+def _syntax_error(err: UnexpectedInput, source: Source, text: str, at: At, grammar: str) -> SpecError:
+    """A Lark error in either language, with the architecture language's hint for an unclosed '['."""
+    error = syntax_error(lark_parser(grammar), err, source, text, at, _WORDS)
+    if "']'" in (error.expected or "") and error.message.startswith("the text ends"):
+        error.hint = "a '[' was opened and never closed"
+    return error
 
 
 # ---------------------------------------------------------------- raw trees
@@ -130,9 +78,8 @@ class _ChainReader:
 
     def span_of(self, node: Tree | Token) -> Span:
         if isinstance(node, Token):
-            return _span(self.source, self.at, node.line, node.column, node.end_line, node.end_column)
-        m = node.meta
-        return _span(self.source, self.at, m.line, m.column, m.end_line, m.end_column)
+            return token_span(self.source, node, self.at)
+        return tree_span(self.source, node, self.at)
 
     def chain(self, tree: Tree) -> RawChain:
         items = [self.item(c) for c in tree.children if isinstance(c, Tree)]
@@ -159,11 +106,8 @@ class _ChainReader:
 
     def scalar(self, tok: Token) -> Any:
         if tok.type == "VAR":
-            return Var(tok[1:])
-        text = str(tok)
-        if any(ch in text for ch in ".eE"):
-            return float(text)
-        return int(text)
+            return Var(tok[1:], self.span_of(tok))
+        return number_value(str(tok), self.span_of(tok))
 
     def value(self, node: Tree | Token) -> Any:
         if isinstance(node, Token):
@@ -185,6 +129,26 @@ def _describe_signature(kind: Kind) -> str:
     return f"{kind.name}[{kind.signature()}]" + (f", e.g. {kind.example}" if kind.example else "")
 
 
+def block_count(chain: Chain) -> int:
+    """Blocks of ``chain`` once every repeat is expanded, nested strings (``each[...]``) included.
+
+    Linear in the size of the IR (a repeat is counted, never expanded), so a
+    ``1000000000x(fc[1])`` is refused before anything is built.
+    """
+    total = 0
+    for item in chain.items:
+        if isinstance(item, Repeat):
+            total += item.times * block_count(item.body)
+        else:
+            total += 1 + sum(block_count(v) for _, v in item.args if isinstance(v, Chain))
+    return total
+
+
+def _too_many_blocks(count: int, span: Span | None) -> LimitExceeded:
+    return LimitExceeded(f"this expands to {count:,} blocks, more than the limit of {MAX_BLOCKS:,}", span=span,
+                         expected=f"at most {MAX_BLOCKS:,} blocks after every Nx(...) is expanded")
+
+
 def resolve_chain(raw: RawChain) -> Chain:
     items: list[Block | Repeat] = []
     for item in raw.items:
@@ -193,10 +157,16 @@ def resolve_chain(raw: RawChain) -> Chain:
             if isinstance(times, Var) or not isinstance(times, int) or times < 1:
                 raise SpecError(f"a repeat count must be a whole number ≥ 1, not {times}", span=item.span,
                                 expected="Nx(blocks), e.g. 2x(conv[64@3]_bn)")
-            items.append(Repeat(times, resolve_chain(item.body), item.span))
+            repeat = Repeat(times, resolve_chain(item.body), item.span)
+            if times * block_count(repeat.body) > MAX_BLOCKS:
+                raise _too_many_blocks(times * block_count(repeat.body), item.span)
+            items.append(repeat)
         else:
             items.append(resolve_block(item))
-    return Chain(tuple(items), raw.span)
+    chain = Chain(tuple(items), raw.span)
+    if block_count(chain) > MAX_BLOCKS:
+        raise _too_many_blocks(block_count(chain), raw.span)
+    return chain
 
 
 def _convert(kind: Kind, argname: str, value: Any, span: Span) -> Any:
@@ -261,44 +231,43 @@ def resolve_block(raw: RawBlock) -> Block:
 def parse_chain(text: str, source: Source | None = None, at: tuple[int, int] = (1, 1)) -> Chain:
     """Parse an architecture string into an IR chain (errors positioned in ``source``)."""
     source = source or Source("<spec>", text)
-    parser = _parser("arch.lark")
+    parser = lark_parser("arch.lark")
     if not text.strip():
-        raise SpecError("the architecture string is empty", span=_span(source, at, 1, 1, 1, 2),
+        raise SpecError("the architecture string is empty", span=shifted(source, at, 1, 1, 1, 2),
                         expected="blocks joined by '_', e.g. conv[128@11]_mp[4]_fc[128]_do")
+    open_brackets(parser, source, text, at, ("LBRACKET", "LPAR"), ("RBRACKET", "RPAR"))
     try:
         tree = parser.parse(text)
     except UnexpectedInput as err:
-        raise _syntax_error(parser, err, source, at) from None
+        raise _syntax_error(err, source, text, at, "arch.lark") from None
     return resolve_chain(_ChainReader(text, source, at).chain(tree.children[0]))
 
 
 # ---------------------------------------------------------------- spec files
 
 
-def _tok_span(source: Source, tok: Token) -> Span:
-    return Span(source, tok.line, tok.column, tok.end_line, tok.end_column)
-
-
-def _meta_span(source: Source, tree: Tree) -> Span:
-    m = tree.meta
-    return Span(source, m.line, m.column, m.end_line, m.end_column)
-
-
-def _literal(tok: Token) -> Any:
+def _literal(source: Source, tok: Token) -> Any:
     if tok.type == "NUMBER":
-        text = str(tok)
-        return float(text) if any(ch in text for ch in ".eE") else int(text)
+        return number_value(str(tok), token_span(source, tok))
     if tok.type == "STRING":
-        return _unquote(tok)
+        return _unquote(source, tok)
     return str(tok)
 
 
-def _unquote(tok: Token | None) -> str:
+def _unquote(source: Source, tok: Token | None) -> str:
+    """A quoted text's value: JSON escapes are decoded, any other character (a control one too) stays."""
     if tok is None:
         return ""
     import json
 
-    return json.loads(str(tok))  # JSON escapes; any other character stays as written
+    try:
+        return json.loads(str(tok), strict=False)
+    except json.JSONDecodeError as err:
+        span = token_span(source, tok)
+        col = span.column + err.pos
+        raise SpecError(f"'{str(tok)[err.pos:err.pos + 2]}' is not a valid escape in quoted text",
+                        span=Span(source, span.line, col, span.line, col + 2),
+                        expected=STRING_ESCAPES) from None
 
 
 class _SpecReader:
@@ -307,8 +276,8 @@ class _SpecReader:
 
     def source_expr(self, tree: Tree | Token) -> Any:
         if isinstance(tree, Token):
-            return Ref(str(tree), _tok_span(self.source, tree))
-        span = _meta_span(self.source, tree)
+            return Ref(str(tree), token_span(self.source, tree))
+        span = tree_span(self.source, tree)
         if tree.data == "ref":
             return Ref(str(tree.children[0]), span)
         if tree.data == "concat":
@@ -331,9 +300,9 @@ class _SpecReader:
             if not isinstance(d, Token) or d.type == "TIMES":
                 continue
             if d.type == "NUMBER" and not (str(d).isdigit() and int(str(d)) >= 1):
-                raise SpecError(f"a dimension must be a whole number ≥ 1, not {d}", span=_tok_span(self.source, d),
+                raise SpecError(f"a dimension must be a whole number ≥ 1, not {d}", span=token_span(self.source, d),
                                 expected="e.g. 1001 x 4, a parameter name, or ? for any length")
-            dims.append(None if d.type == "QMARK" else _literal(d))
+            dims.append(None if d.type == "QMARK" else _literal(self.source, d))
         return tuple(dims)
 
     def presets(self, tree: Tree) -> list[Preset]:
@@ -354,11 +323,12 @@ class _SpecReader:
 
     def param(self, tree: Tree) -> ParamDecl:
         name, value, doc = tree.children
-        return ParamDecl(str(name), _literal(value), _unquote(doc), _meta_span(self.source, tree))
+        return ParamDecl(str(name), _literal(self.source, value), _unquote(self.source, doc),
+                         tree_span(self.source, tree))
 
     def preset(self, tree: Tree, family: str, params: list[ParamDecl]) -> Preset:
         name_tok, doc_tok, *body = tree.children
-        doc = _unquote(doc_tok)
+        doc = _unquote(self.source, doc_tok)
         inputs, nodes, outputs, heads = [], [], [], []
         own_params: set[str] = set()
         for stmt in body:
@@ -368,7 +338,7 @@ class _SpecReader:
             if kind == "family":
                 family = str(stmt.children[0])
             elif kind == "doc":
-                doc = _unquote(stmt.children[0])
+                doc = _unquote(self.source, stmt.children[0])
             elif kind == "param":
                 decl = self.param(stmt)
                 if decl.name in own_params:
@@ -378,34 +348,35 @@ class _SpecReader:
             elif kind == "input":
                 name, shape, dtype = stmt.children
                 if dtype is not None and str(dtype) not in INPUT_DTYPES:
-                    raise SpecError(f"input '{name}': unknown type '{dtype}'", span=_tok_span(self.source, dtype),
+                    raise SpecError(f"input '{name}': unknown type '{dtype}'", span=token_span(self.source, dtype),
                                     expected="one of " + ", ".join(INPUT_DTYPES),
                                     hint=did_you_mean(str(dtype), INPUT_DTYPES))
                 if any(i.name == str(name) for i in inputs):
-                    raise SpecError(f"input '{name}' is declared twice", span=_meta_span(self.source, stmt))
+                    raise SpecError(f"input '{name}' is declared twice", span=tree_span(self.source, stmt))
                 inputs.append(InputDecl(str(name), self.shape(shape), str(dtype) if dtype else "float32",
-                                        _meta_span(self.source, stmt)))
+                                        tree_span(self.source, stmt)))
             elif kind == "assign":
                 name, src, _pipe, chain = stmt.children
-                nodes.append(Node(str(name), self.source_expr(src), self.chain(chain), _meta_span(self.source, stmt)))
+                nodes.append(Node(str(name), self.source_expr(src), self.chain(chain), tree_span(self.source, stmt)))
             elif kind == "output":
                 outputs.extend(str(t) for t in stmt.children if isinstance(t, Token))
             elif kind == "heads":
                 name, _times, count, src, _pipe, chain = stmt.children
-                heads.append(Heads(str(name), _literal(count) if count is not None else 1, self.source_expr(src),
-                                   self.chain(chain), _meta_span(self.source, stmt)))
+                times = _literal(self.source, count) if count is not None else 1
+                heads.append(Heads(str(name), times, self.source_expr(src), self.chain(chain),
+                                   tree_span(self.source, stmt)))
         return Preset(str(name_tok), family, doc, tuple(params), tuple(inputs), tuple(nodes), tuple(outputs),
-                      tuple(heads), _meta_span(self.source, tree))
+                      tuple(heads), tree_span(self.source, tree))
 
 
 def parse_spec_file(text: str, name: str) -> list[Preset]:
     """Parse a ``.spec`` file into its presets."""
     source = Source(name, text)
-    parser = _parser("spec.lark")
+    parser = lark_parser("spec.lark")
     try:
         tree = parser.parse(text if text.endswith("\n") else text + "\n")
     except UnexpectedInput as err:
-        error = _syntax_error(parser, err, source, (1, 1))
+        error = _syntax_error(err, source, text, (1, 1), "spec.lark")
         words = source.line_text(error.span.line).split()
         if words and not error.hint:  # a misspelt statement keyword reads as a name
             error.hint = did_you_mean(words[0], _STATEMENT_KEYWORDS)

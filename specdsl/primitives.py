@@ -44,7 +44,9 @@ class Primitive:
     shape: Callable[[list[Shape], dict], Shape]
     params: Callable[[list[Shape], dict], tuple[int, int]] = lambda s, c: (0, 0)
     macs: Callable[[list[Shape], Shape, dict], int | None] = lambda s, o, c: 0
-    kwargs: Callable[[dict], dict] = lambda c: {}
+    # The shortest input length that gives an output of length n (for the length axis, axis 0);
+    # the identity for layers that keep the length.  specdsl.lengths walks the graph backwards with it.
+    min_length: Callable[[int, dict], int] = lambda n, c: n
     make: Callable[[Any, dict, str], Any] | None = None  # (keras, cfg, name) -> layer
     call: Callable[[Any, list], Any] | None = None  # (layer, inputs) -> tensor
 
@@ -63,6 +65,13 @@ def _need_rank(shape: Shape, ranks: tuple[int, ...], what: str) -> None:
             {1: "a vector (features)", 2: "a sequence (length × channels)"}.get(r, f"rank {r}") for r in ranks
         )
         raise ShapeProblem(f"{what} needs {want}, but its input is {format_shape(shape)}")
+
+
+def _need_features(shape: Shape, what: str) -> None:
+    """A layer with weights must know its input's feature count (a flattened ? length is unknown)."""
+    if shape and shape[-1] is None:
+        raise ShapeProblem(f"{what} needs a known number of input features, but its input is {format_shape(shape)}; "
+                           "give the input a fixed length")
 
 
 def format_shape(shape: Shape) -> str:
@@ -115,6 +124,7 @@ def pool_length(length: int | None, pool: int, stride: int, padding: str) -> int
 
 def _conv_shape(s: list[Shape], c: dict) -> Shape:
     _need_rank(s[0], (2,), "a 1-D convolution")
+    _need_features(s[0], "a 1-D convolution")
     if c["stride"] > 1 and c["dilation"] > 1:
         raise ShapeProblem("cannot combine a stride above 1 with a dilation above 1 (Keras does not support it)")
     return (conv_length(s[0][0], c["kernel"], c["stride"], c["dilation"], c["padding"]), c["filters"])
@@ -128,8 +138,18 @@ def _conv_make(keras: Any, c: dict, name: str) -> Any:
     )
 
 
+def _conv_min_length(n: int, c: dict) -> int:
+    if c["padding"] in ("same", "causal"):
+        return (n - 1) * c["stride"] + 1
+    return (n - 1) * c["stride"] + c["dilation"] * (c["kernel"] - 1) + 1
+
+
+def _pool_min_length(n: int, c: dict) -> int:
+    return (n - 1) * c["stride"] + (1 if c["padding"] == "same" else c["pool"])
+
+
 primitive(Primitive(
-    "conv1d", "Conv1D", _conv_shape,
+    "conv1d", "Conv1D", _conv_shape, min_length=_conv_min_length,
     params=lambda s, c: (c["kernel"] * s[0][1] * c["filters"] + (c["filters"] if c.get("bias", True) else 0), 0),
     macs=lambda s, o, c: _times(o[0], c["kernel"] * s[0][1] * c["filters"]),
     make=_conv_make,
@@ -139,6 +159,7 @@ primitive(Primitive(
 def _dense_shape(s: list[Shape], c: dict) -> Shape:
     if not s[0]:
         raise ShapeProblem("a dense layer needs at least a vector input")
+    _need_features(s[0], "a dense layer")
     return (*s[0][:-1], c["units"])
 
 
@@ -182,12 +203,12 @@ def _pool_shape(s: list[Shape], c: dict) -> Shape:
 
 
 primitive(Primitive(
-    "maxpool1d", "MaxPooling1D", _pool_shape,
+    "maxpool1d", "MaxPooling1D", _pool_shape, min_length=_pool_min_length,
     make=lambda keras, c, name: keras.layers.MaxPooling1D(
         c["pool"], strides=c["stride"], padding=c["padding"], name=name),
 ))
 primitive(Primitive(
-    "avgpool1d", "AveragePooling1D", _pool_shape,
+    "avgpool1d", "AveragePooling1D", _pool_shape, min_length=_pool_min_length,
     make=lambda keras, c, name: keras.layers.AveragePooling1D(
         c["pool"], strides=c["stride"], padding=c["padding"], name=name),
 ))
@@ -217,20 +238,20 @@ def _crop_shape(s: list[Shape], c: dict) -> Shape:
 
 
 primitive(Primitive(
-    "crop1d", "Cropping1D", _crop_shape,
+    "crop1d", "Cropping1D", _crop_shape, min_length=lambda n, c: n + c["left"] + c["right"],
     make=lambda keras, c, name: keras.layers.Cropping1D((c["left"], c["right"]), name=name),
 ))
 
 # ---------------------------------------------------------------- normalisation
 
 primitive(Primitive(
-    "batchnorm", "BatchNormalization", lambda s, c: s[0],
+    "batchnorm", "BatchNormalization", lambda s, c: (_need_features(s[0], "batch normalisation") or s[0]),
     params=lambda s, c: (2 * s[0][-1], 2 * s[0][-1]),
     make=lambda keras, c, name: keras.layers.BatchNormalization(
         momentum=c.get("momentum", 0.99), epsilon=c.get("epsilon", 1e-3), name=name),
 ))
 primitive(Primitive(
-    "layernorm", "LayerNormalization", lambda s, c: s[0],
+    "layernorm", "LayerNormalization", lambda s, c: (_need_features(s[0], "layer normalisation") or s[0]),
     params=lambda s, c: (2 * s[0][-1], 0),
     make=lambda keras, c, name: keras.layers.LayerNormalization(epsilon=c.get("epsilon", 1e-3), name=name),
 ))
@@ -279,6 +300,7 @@ _GATES = {"gru": 3, "lstm": 4}
 
 def _rnn_shape(s: list[Shape], c: dict) -> Shape:
     _need_rank(s[0], (2,), f"a recurrent layer ({c['cell'].upper()})")
+    _need_features(s[0], f"a recurrent layer ({c['cell'].upper()})")
     width = c["units"] * (2 if c["bidirectional"] else 1)
     return (s[0][0], width) if c["sequences"] else (width,)
 
@@ -322,7 +344,7 @@ def _mha_macs(s: list[Shape], o: Shape, c: dict) -> int | None:
 
 primitive(Primitive(
     "mha", "MultiHeadAttention",
-    lambda s, c: (_need_rank(s[0], (2,), "self-attention") or s[0]),
+    lambda s, c: (_need_rank(s[0], (2,), "self-attention") or _need_features(s[0], "self-attention") or s[0]),
     params=_mha_params, macs=_mha_macs,
     make=lambda keras, c, name: keras.layers.MultiHeadAttention(
         c["heads"], c["key_dim"], dropout=c.get("rate", 0.0), name=name),

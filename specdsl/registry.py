@@ -10,12 +10,14 @@ does not change.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
-from .errors import Span, SpecError, did_you_mean, quoted_list
+from .errors import LimitExceeded, Span, SpecError, UnknownLayerKind, did_you_mean, quoted_list
 from .ir import Chain, Var
+from .limits import MAX_SIZE
 
 if TYPE_CHECKING:
     from .lowering import BlockContext, Tensor
@@ -139,7 +141,7 @@ def lookup(word: str, span: Span | None = None) -> tuple[Kind, dict[str, Any]]:
     _ensure_loaded()
     hit = _LOOKUP.get(word.lower())
     if hit is None:
-        raise SpecError(
+        raise UnknownLayerKind(
             f"unknown layer kind '{word}'",
             span=span,
             expected="a layer kind: " + quoted_list(sorted(KINDS), limit=40),
@@ -161,6 +163,10 @@ def check_value(kind: Kind, arg: Arg, value: Any, span: Span | None) -> Any:
             hint=arg.doc or None,
         )
 
+    def too_large(value: int) -> SpecError:
+        return LimitExceeded(f"{kind.name}: argument '{arg.name}' is {value:,}, too large to build", span=span,
+                             expected=f"a size below {MAX_SIZE:,} (2^31)", hint=arg.doc or None)
+
     t = arg.type
     if t == "chain":
         if not isinstance(value, Chain):
@@ -176,6 +182,8 @@ def check_value(kind: Kind, arg: Arg, value: Any, span: Span | None) -> Any:
                 continue
             if not (isinstance(n, int) and isinstance(w, int)) or n < 1 or w < 1:
                 raise bad(f"has a stage {n}x{w} that is not two whole numbers ≥ 1")
+            if max(n, w) >= MAX_SIZE:
+                raise too_large(max(n, w))
             out.append((n, w))
         return tuple(out)
     if isinstance(value, (tuple, Chain)):
@@ -204,11 +212,15 @@ def check_value(kind: Kind, arg: Arg, value: Any, span: Span | None) -> Any:
         low = 1 if arg.minimum is None else arg.minimum
         if value < low:
             raise bad(f"must be ≥ {low:g}, not {value}")
+        if value >= MAX_SIZE:
+            raise too_large(value)
         return value
     if t == "float":
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise bad(f"must be a number, not '{value}'")
         value = float(value)
+        if not math.isfinite(value):
+            raise bad(f"must be a finite number, not {value}")
         if arg.minimum is not None and value < arg.minimum:
             raise bad(f"must be ≥ {arg.minimum:g}, not {value:g}")
         if arg.maximum is not None and (value > arg.maximum or (arg.exclusive_max and value >= arg.maximum)):

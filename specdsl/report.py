@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .ir import Preset, format_chain
+from .ir import Preset
 from .lowering import LayerGraph
 from .primitives import PRIMITIVES, format_shape
+from .printer import format_chain
 
 
 def layer_type(prim: str, config: dict | None = None) -> str:

@@ -166,7 +166,7 @@ def test_a_head_needs_a_counts_weight_or_a_frac_target() -> None:
     ('"learning-rate": 0.004', '"learning-rate": 0', "0", "settings.learning-rate",
      "out of range: expected a number > 0 and ≤ 1, got 0"),
     ('"counts-loss-frac-target": 0.1', '"counts-loss-frac-target": 2', "2", "heads[0].counts-loss-frac-target",
-     "out of range: expected a number > 0 and ≤ 1, got 2"),
+     "out of range: expected a number > 0 and < 1, got 2"),
     ('"architecture-name": "bpnet"', '"architecture-name": "resnet"', '"resnet"',
      "settings.architecture.architecture-name", 'expected "bpnet", got the string "resnet"'),
     ('"val-data": "input/val.h5"', '"val-data": ["a", "b"]', '["a"', "val-data", "expected a file name, got a list"),

@@ -87,3 +87,45 @@ def test_check_mode_reports_stale_files(tmp_path: Path) -> None:
     assert docgen.main(["--out", str(tmp_path), "--check"]) == 1
     assert docgen.main(["--out", str(tmp_path)]) == 0
     assert docgen.main(["--out", str(tmp_path), "--check"]) == 0
+
+
+# The counting rules docs/language.md states, written out by hand: the analysis must still agree with them.
+HAND_COUNTS = {
+    "conv[128@11,act=linear]": (11 * 4 * 128 + 128, 991 * 11 * 4 * 128),
+    "dense[64]": (32 * 64 + 64, 10 * 32 * 64),
+    "bn": (4 * 64, 0),
+    "ln": (2 * 64, 0),
+    "gru[32]": (3 * 32 * (16 + 32 + 2), 10 * 3 * 32 * 48),
+    "bgru[32,reset-after=no]": (2 * 3 * 32 * (16 + 32 + 1), 2 * 10 * 3 * 32 * 48),
+    "blstm[32]": (2 * 4 * 32 * (16 + 32 + 1), 2 * 10 * 4 * 32 * 48),
+    "emb[6,64]": (6 * 64, 0),
+    "mha[4,32]": (4 * 64 * 4 * 32 + 3 * 4 * 32 + 64, 4 * 50 * 64 * 128 + 2 * 50 * 50 * 128),
+    "mp[4]_do_relu_flat": (0, 0),
+}
+
+
+def test_documented_counting_rules_hold() -> None:
+    from specdsl.api import analyse
+    from specdsl.docgen.language import formula_checks
+
+    checks = formula_checks()
+    assert {c.example for c in checks} == set(HAND_COUNTS)
+    for check in checks:
+        graph = analyse(check.example, None, {"": check.shape})
+        assert (graph.total, graph.macs) == HAND_COUNTS[check.example], check.layer
+
+
+def test_every_syntax_example_analyses() -> None:
+    from specdsl.api import analyse
+    from specdsl.docgen.language import SYNTAX_EXAMPLES
+
+    for key, text in SYNTAX_EXAMPLES.items():
+        shape = {"": (5, 100)} if key == "nested" else None
+        assert analyse(text, {"filters": 64, "hidden": 32} if key == "var" else None, shape).total >= 0
+
+
+def test_the_limits_are_documented(language: str) -> None:
+    from specdsl.limits import MAX_BLOCKS, MAX_NESTING, MAX_SIZE
+
+    assert f"at most {MAX_NESTING}" in language and f"at most {MAX_BLOCKS:,}" in language
+    assert f"below {MAX_SIZE:,}" in language

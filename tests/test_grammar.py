@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specdsl.errors import SpecError
-from specdsl.ir import Block, format_chain
+from specdsl.ir import Block
 from specdsl.parsing import parse_chain
+from specdsl.printer import format_chain
 
 # Every specification string of DeepCpG's model tables, verbatim (typos included).
 DEEPCPG_TABLE = [
@@ -79,7 +80,11 @@ def test_no_input_raises_anything_but_spec_error(text: str) -> None:
     try:
         ir = parse_chain(text)
     except SpecError as err:
-        assert err.render()  # every error renders
+        rendered = err.render().splitlines()
+        assert err.span is not None  # every error in a string knows where it is
+        assert rendered[0].startswith(f"<spec>:{err.span.line}:{err.span.column}: ")
+        if err.span.source.line_text(err.span.line).strip():  # the line, then the caret under it
+            assert len(rendered) >= 3 and rendered[2].strip().startswith("^")
         return
     assert parse_chain(format_chain(ir)) == ir
 

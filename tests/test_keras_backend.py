@@ -111,3 +111,20 @@ def test_builds_under_jax_backend() -> None:
             "assert keras.backend.backend() == 'jax'; assert m.count_params() == g.total; "
             "import numpy as np; assert m.predict(np.zeros((2, 40, 4)), verbose=0).shape == (2, 3)")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_a_layer_keras_cannot_build_is_a_spec_error(monkeypatch) -> None:
+    """Memory or a size Keras refuses ends in a positioned SpecError naming the layer, not a traceback."""
+    import dataclasses
+
+    from specdsl.primitives import PRIMITIVES
+
+    def out_of_memory(keras, config, name):
+        raise MemoryError("OOM when allocating tensor with shape[3,4,2000000000]")
+
+    monkeypatch.setitem(PRIMITIVES, "conv1d", dataclasses.replace(PRIMITIVES["conv1d"], make=out_of_memory))
+    graph = analyse("mp[2]_conv[8@3]")
+    with pytest.raises(SpecError) as info:
+        build_keras_model(graph)
+    assert "Keras cannot build conv[8@3] (layer conv1)" in info.value.message
+    assert info.value.span is not None and info.value.span.column == 7

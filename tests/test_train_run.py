@@ -140,9 +140,18 @@ def test_cli_train_config_errors_exit_2(tmp_path: Path) -> None:
     assert "did you mean 'model'?" in run.stderr and f"{cfg}:2:3" in run.stderr
 
 
-def test_mixed_precision_and_xla_switch_on_from_the_config(data: Path) -> None:
+def test_mixed_precision_and_xla_switch_on_from_the_config(data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     text = config(data, epochs=2).replace('"seed": 1,', '"seed": 1, "mixed-precision": true, "xla": true,')
+    compiled: list[object] = []
+    fit = keras.Model.fit
+
+    def recording_fit(model: keras.Model, *args: object, **kwargs: object) -> object:
+        compiled.append(model.jit_compile)  # what the compiled model will run its steps with
+        return fit(model, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", recording_fit)
     result = train(load_config_text(text, "cfg.json"))
+    assert compiled == [True]  # the training step is XLA-compiled
     assert all(v is not None for v in result.history["loss"])
     model = keras.saving.load_model(data / "run.keras", safe_mode=True)
     assert model.get_layer("solo_profile_h0").dtype_policy.name == "float32"  # outputs stay float32

@@ -7,7 +7,6 @@ import math
 import os
 import subprocess
 import sys
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -170,10 +169,9 @@ def test_synthetic_counts_follow_motifs(tmp_path: Path) -> None:
     assert totals.min() > 0
 
 
-def test_synthetic_is_fast_deterministic_and_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    start = time.perf_counter()
+def test_synthetic_is_deterministic_and_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Its speed is measured by benchmarks/bench_scaling.py, not asserted here.
     a = write_synthetic(tmp_path / "a.h5", 2000, 2114, 1000, 64, [2], seed=5)
-    assert time.perf_counter() - start < 10.0
     b = write_synthetic(tmp_path / "b.h5", 2000, 2114, 1000, 64, [2], seed=5)
     with h5py.File(a) as fa, h5py.File(b) as fb:
         assert fa["sequence"].chunks == (128, 2242, 4)

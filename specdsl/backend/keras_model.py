@@ -29,26 +29,34 @@ def build_keras_model(graph: LayerGraph) -> Any:
     outputs_set = set(graph.outputs)
     policy = keras.config.dtype_policy()
     for node in graph.layers:
-        prim = PRIMITIVES[node.prim]
-        if node.name in outputs_set and policy.name.startswith("mixed"):
-            # Output layers compute in float32 under mixed precision, so a softmax over
-            # thousands of positions and the losses never see float16 logits.
-            keras.config.set_dtype_policy("float32")
-            try:
-                layer = prim.make(keras, node.config, node.name)
-            finally:
-                keras.config.set_dtype_policy(policy)
-        else:
-            layer = prim.make(keras, node.config, node.name)
-        args = [tensors[i] for i in node.inputs]
-        if prim.call is not None:
-            tensors[node.name] = prim.call(layer, args)
-        else:
-            tensors[node.name] = layer(args[0])
+        try:
+            tensors[node.name] = _build_layer(keras, node, tensors, node.name in outputs_set, policy)
+        except Exception as err:  # out of memory, or a size Keras refuses: the user's spec, not a bug
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+            raise SpecError(f"Keras cannot build {node.spec or node.name} (layer {node.name}): "
+                            f"{type(err).__name__}: {reason}", span=node.span,
+                            hint="the layer is probably too large for this machine's memory; make it smaller") from None
     outputs = [tensors[o] for o in graph.outputs]
     name = "".join(ch if ch.isalnum() or ch in "_-." else "_" for ch in graph.name) or "model"
     return keras.Model(inputs=inputs if len(inputs) > 1 else inputs[0],
                        outputs=outputs if len(outputs) > 1 else outputs[0], name=name)
+
+
+def _build_layer(keras: Any, node: Any, tensors: dict[str, Any], is_output: bool, policy: Any) -> Any:
+    """Make one Keras layer and call it on its inputs' tensors."""
+    prim = PRIMITIVES[node.prim]
+    if is_output and policy.name.startswith("mixed"):
+        # Output layers compute in float32 under mixed precision, so a softmax over
+        # thousands of positions and the losses never see float16 logits.
+        keras.config.set_dtype_policy("float32")
+        try:
+            layer = prim.make(keras, node.config, node.name)
+        finally:
+            keras.config.set_dtype_policy(policy)
+    else:
+        layer = prim.make(keras, node.config, node.name)
+    args = [tensors[i] for i in node.inputs]
+    return prim.call(layer, args) if prim.call is not None else layer(args[0])
 
 
 def save_model(model: Any, path: str | Path) -> Path:

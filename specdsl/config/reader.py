@@ -13,15 +13,15 @@ import json
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any, Union
 
 from lark import Lark, Token, Tree
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from ..errors import Source, Span, SpecError, SpecErrors
-from ..resources import data_dir
+from ..frontend import START, STRING_ESCAPES, lark_parser, open_brackets, syntax_error, token_span
+from ..literals import number_value
 
 PathStep = Union[str, int]
 
@@ -140,14 +140,12 @@ def format_path(path: Sequence[PathStep]) -> str | None:
 # ---------------------------------------------------------------- parsing
 
 
-@cache
+_GRAMMAR = "config.lark"
+_OPENERS, _CLOSERS = ("LBRACE", "LBRACKET"), ("RBRACE", "RBRACKET")
+
+
 def _parser() -> Lark:
-    return Lark.open(str(data_dir("grammars") / "config.lark"), parser="lalr", propagate_positions=True,
-                     maybe_placeholders=True, cache=True)
-
-
-def _tok_span(source: Source, tok: Token) -> Span:
-    return Span(source, tok.line, tok.column, tok.end_line, tok.end_column)
+    return lark_parser(_GRAMMAR)
 
 
 class _Builder:
@@ -160,7 +158,7 @@ class _Builder:
 
     def node(self, item: Tree | Token) -> Node:
         if isinstance(item, Token):
-            return ScalarNode(_tok_span(self.source, item), self.scalar(item))
+            return ScalarNode(token_span(self.source, item), self.scalar(item))
         m = item.meta
         span = Span(self.source, m.line, m.column, m.end_line, m.end_column)
         if item.data == "array":
@@ -179,7 +177,7 @@ class _Builder:
             if not isinstance(pair, Tree):
                 continue
             key_tok, _colon, value = pair.children
-            key, key_span = self.string(key_tok), _tok_span(self.source, key_tok)
+            key, key_span = self.string(key_tok), token_span(self.source, key_tok)
             self.path.append(key)
             if key in first:
                 self.problems.append(SpecError(
@@ -196,8 +194,12 @@ class _Builder:
         if tok.type == "STRING":
             return self.string(tok)
         if tok.type == "NUMBER":
-            text = str(tok)
-            return float(text) if any(ch in text for ch in ".eE") else int(text)
+            try:
+                return number_value(str(tok), token_span(self.source, tok))
+            except SpecError as err:  # too long or not finite: report it with the other problems
+                err.path = format_path(self.path)
+                self.problems.append(err)
+                return 0
         return {"TRUE": True, "FALSE": False, "NULL": None}[tok.type]
 
     def string(self, tok: Token) -> str:
@@ -209,7 +211,7 @@ class _Builder:
             span = Span(self.source, tok.line, col, tok.line, col + 2)
             self.problems.append(SpecError(
                 f"'{bad}' is not a valid escape in quoted text", span=span,
-                path=format_path(self.path), expected='\\" \\\\ \\/ \\b \\f \\n \\r \\t or \\uXXXX',
+                path=format_path(self.path), expected=STRING_ESCAPES,
                 hint="write a backslash as \\\\ (or use '/' in file names)"))
             return str(tok)[1:-1]
 
@@ -227,6 +229,7 @@ def parse_document(source: Source) -> tuple[Node, list[SpecError]]:
     if not source.text.strip():
         raise SpecError("the config file is empty", file=source.name, expected="an object: { ... }")
     parser = _parser()
+    open_brackets(parser, source, source.text, START, _OPENERS, _CLOSERS)
     try:
         tree = parser.parse(source.text)
     except UnexpectedInput as err:
@@ -275,28 +278,12 @@ _A_VALUE = 'a value ("text", a number, true, false, null, {...} or [...])'
 _PYTHON_WORDS = {"True": "true", "False": "false", "None": "null"}
 
 
-def _describe_expected(names: set[str]) -> str:
-    words = []
-    if _VALUE_START <= names:
-        names = names - _VALUE_START
-        words.append(_A_VALUE)
-    words += sorted(_WORDS.get(n, n.lower()) for n in names)
-    if not words:
-        return "something else"
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+_GROUPS = ((_VALUE_START, _A_VALUE),)
 
 
 def _unclosed(source: Source) -> Token | None:
     """The innermost '{' or '[' still open at the end of the text (for 'ends too early')."""
-    stack: list[Token] = []
-    try:
-        for tok in _parser().lex(source.text):
-            if tok.type in ("LBRACE", "LBRACKET"):
-                stack.append(tok)
-            elif tok.type in ("RBRACE", "RBRACKET") and stack:
-                stack.pop()
-    except LarkError:
-        return None
+    stack = open_brackets(_parser(), source, source.text, START, _OPENERS, _CLOSERS)
     return stack[-1] if stack else None
 
 
@@ -335,27 +322,22 @@ def _accepted(source: Source, err: UnexpectedInput) -> set[str]:
 
 
 def _syntax_error(source: Source, err: UnexpectedInput) -> SpecError:
-    line, col = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
     expected = _accepted(source, err)
+    error = syntax_error(_parser(), err, source, source.text, START, _WORDS, expected=expected, groups=_GROUPS,
+                         ends="the file ends too early", bare=("STRING", "NUMBER"))
     if isinstance(err, UnexpectedCharacters):
-        return SpecError(f"unexpected character '{err.char}'", span=Span(source, line, col, line, col + 1),
-                         expected=_describe_expected(expected), hint=_character_hint(source, err))
+        error.hint = _character_hint(source, err)
+        return error
     token = getattr(err, "token", None)
-    if isinstance(err, UnexpectedEOF) or token is None or token.type == "$END":
-        lines = source.text.rstrip().splitlines() or [""]
+    if not isinstance(err, UnexpectedToken) or token is None or token.type == "$END":
         opener = _unclosed(source)
-        hint = None
         if opener is not None:
-            hint = f"the '{opener}' at line {opener.line}, column {opener.column} is never closed"
-        return SpecError("the file ends too early", span=Span(source, len(lines), len(lines[-1]) + 1),
-                         expected=_describe_expected(expected), hint=hint)
-    assert isinstance(err, UnexpectedToken)
-    hint = None
+            error.hint = f"the '{opener}' at line {opener.line}, column {opener.column} is never closed"
+        return error
     if "COMMA" in expected and token.type in _VALUE_START:
-        hint = "is a ',' missing before it?"
+        error.hint = "is a ',' missing before it?"
     elif expected == {"STRING", "RBRACE"} or expected == {"STRING"}:
-        hint = 'keys are quoted text: "key": value'
+        error.hint = 'keys are quoted text: "key": value'
     elif token.type in ("RBRACE", "RBRACKET") and _VALUE_START <= expected:
-        hint = "a value is missing"
-    return SpecError(f"unexpected {token}" if token.type in ("STRING", "NUMBER") else f"unexpected '{token}'",
-                     span=_tok_span(source, token), expected=_describe_expected(expected), hint=hint)
+        error.hint = "a value is missing"
+    return error

@@ -41,15 +41,21 @@ def integer(doc: str, *, minimum: int | None = None, maximum: int | None = None,
 
 
 def number(doc: str, *, minimum: float | None = None, exclusive_minimum: float | None = None,
-           maximum: float | None = None, default: Any = _MISSING, example: Any = _MISSING,
-           optional: bool = False) -> Schema:
+           maximum: float | None = None, exclusive_maximum: float | None = None, default: Any = _MISSING,
+           example: Any = _MISSING, optional: bool = False) -> Schema:
     return _leaf("number", doc, default, example, optional, minimum=minimum, exclusiveMinimum=exclusive_minimum,
-                 maximum=maximum)
+                 maximum=maximum, exclusiveMaximum=exclusive_maximum)
 
 
 def fraction(doc: str, **kw: Any) -> Schema:
     """A number in (0, 1]: BPReveal's ``fraction`` (learning rates, loss fractions)."""
     return number(doc, exclusive_minimum=0, maximum=1, **kw)
+
+
+def open_fraction(doc: str, **kw: Any) -> Schema:
+    """A number in (0, 1), both ends excluded: a share of a whole that must leave room for the rest
+    (counts-loss-frac-target f, where the run divides by 1 − f)."""
+    return number(doc, exclusive_minimum=0, exclusive_maximum=1, **kw)
 
 
 def string(doc: str, *, default: Any = _MISSING, example: Any = _MISSING, optional: bool = False,
@@ -169,6 +175,8 @@ def describe_range(s: Schema) -> str:
         parts.append(f"> {_num(s['exclusiveMinimum'])}")
     if "maximum" in s:
         parts.append(f"≤ {_num(s['maximum'])}")
+    if "exclusiveMaximum" in s:
+        parts.append(f"< {_num(s['exclusiveMaximum'])}")
     return " and ".join(parts)
 
 

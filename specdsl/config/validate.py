@@ -21,6 +21,7 @@ from jsonschema.validators import extend
 
 from ..errors import SpecError, SpecErrors, did_you_mean, nearest, quoted_list
 from .checks import semantic_errors
+from .programs import foreign_program
 from .reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
 from .schema import (
     FOREIGN_KEYS,
@@ -57,8 +58,10 @@ def _validator(kind: str) -> Draft7Validator:
 def detect_kind(root: Node) -> str:
     """Which kind a config is.
 
-    The rule: a top-level ``"kind"`` key names it; otherwise a config with any of
-    BPReveal's top-level keys ``settings``, ``train-data`` or ``val-data`` is a
+    The rule: a top-level ``"kind"`` key names it; otherwise the config of another
+    BPReveal program (a key only that program has, see :mod:`.programs`) is an
+    error that names the program; otherwise a config with any of BPReveal's
+    top-level keys ``settings``, ``train-data`` or ``val-data`` is a
     ``bpreveal-solo`` config (so BPReveal files work unchanged); anything else is
     an error that says what to add.
     """
@@ -74,6 +77,14 @@ def detect_kind(root: Node) -> str:
         raise SpecError(message, span=entry.node.span, path="kind",
                         expected="one of " + ", ".join(f'"{k}"' for k in KINDS),
                         hint=did_you_mean(value, KINDS) if isinstance(value, str) else None)
+    foreign = foreign_program(root.to_python())
+    if foreign is not None:
+        program, keys = foreign
+        first = keys.split("+")[0].split(".")[0].removesuffix("[]")
+        raise SpecError(f"this looks like a {program} config; specdsl trains solo models from trainSoloModel "
+                        "configs", span=root.key_span(first) or root.span,
+                        hint=f"it has {' and '.join(repr(k) for k in keys.split('+'))}, which {program} configs "
+                             f"have; run it with BPReveal's {program}")
     if any(key in root.value for key in BPREVEAL_KEYS):
         return BPREVEAL_SOLO
     raise SpecError("cannot tell which kind of config this is", span=root.span,

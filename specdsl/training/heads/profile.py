@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config.schema import Schema, fraction, integer, number, obj, string
+from ...config.schema import Schema, integer, number, obj, open_fraction, string
 from ...errors import SpecError
 from ...parsing import parse_chain
 from . import HeadKind, OutputSpec, ResolvedHead, register
@@ -38,9 +38,10 @@ def head_properties() -> dict[str, Schema]:
         "counts-loss-weight": number("Multiplies this head's counts (MSE) loss (BPNet's lambda); needed even with "
                                      "one head because the counts loss is tiny next to the profile loss.",
                                      minimum=0, example=100, optional=True),
-        "counts-loss-frac-target": fraction("Turns on adaptive counts-loss weighting: after each epoch the counts "
-                                            "weight is adjusted so that counts make up this fraction of the "
-                                            "head's loss.", example=0.1, optional=True),
+        "counts-loss-frac-target": open_fraction("Turns on adaptive counts-loss weighting: after each epoch the "
+                                                 "counts weight is adjusted so that counts make up this fraction of "
+                                                 "the head's loss; strictly between 0 and 1.", example=0.1,
+                                                 optional=True),
         "head-name": string("The head's name, used in layer, metric and output names.", example="oct4"),
     }
 

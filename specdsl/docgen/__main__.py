@@ -1,0 +1,5 @@
+"""``python -m specdsl.docgen``: regenerate the generated pages."""
+
+from . import main
+
+raise SystemExit(main())
