@@ -87,3 +87,20 @@ def presets_table(family: str | None = None) -> list[tuple[Any, LayerGraph]]:
                             hint=did_you_mean(family, families))
         presets = chosen
     return [(p, build_graph(p)) for p in presets]
+
+
+CONFIG_SUFFIXES = (".json", ".jsonc")
+
+
+def is_config_path(target: str) -> bool:
+    """Training configs are named ``*.json`` (or ``*.jsonc``); specs are strings, presets or ``*.spec``."""
+    return target.lower().endswith(CONFIG_SUFFIXES)
+
+
+def check_config(path: str | Path) -> Any:
+    """Everything ``specdsl train`` checks before TensorFlow starts: the schema, the lengths, the data files
+    and their shapes against the model, the heads' targets.  Returns the checked plan; trains nothing."""
+    from .config import load_config
+    from .training.plan import make_plan
+
+    return make_plan(load_config(path))

@@ -70,6 +70,16 @@ def cmd_check(args: argparse.Namespace) -> int:
     from . import api
     from .primitives import format_shape
 
+    if api.is_config_path(args.spec):
+        if args.set or args.input:
+            raise SpecError("--set and --input apply to specs, not to training configs", path="--set/--input",
+                            hint="put the values in the config")
+        plan = api.check_config(args.spec)
+        outs = ", ".join(o.display for o in plan.outputs)
+        print(f"ok: {args.spec}: {plan.ir.kind} config; model {plan.graph.name}, {plan.graph.total:,} parameters; "
+              f"outputs {outs}; {plan.examples['train']:,} training and {plan.examples['val']:,} validation "
+              f"examples ({plan.ir.data.reader})")
+        return 0
     for graph in api.check(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input)):
         outs = ", ".join(f"{k} {format_shape(v)}" for k, v in graph.output_shapes().items())
         print(f"ok: {graph.name}: {graph.total:,} parameters; outputs {outs}")
@@ -149,8 +159,32 @@ def run_training(ir: Any, *, resume: bool = False) -> int:
     return 0
 
 
+def _make_deepcpg_data(args: argparse.Namespace) -> int:
+    from .deepcpg.synthetic import write_synthetic_deepcpg
+
+    if not args.out:
+        raise SpecError("make-data deepcpg needs --out DIR", path="--out")
+    for flag in ("cells", "sites"):
+        if getattr(args, flag) < 1:
+            raise SpecError(f"must be ≥ 1, got {getattr(args, flag)}", path=f"--{flag}")
+    made = write_synthetic_deepcpg(args.out, chromosomes=tuple(args.chromosomes), sites_per_chromosome=args.sites,
+                                   cells=args.cells, seed=args.seed)
+    print(f"wrote {made['sites']:,} CpG sites on chromosome(s) {', '.join(args.chromosomes)} for {args.cells} "
+          f"cells: genome in {made['dna_dir']}, profiles in {made['profiles'][0].parent}")
+    print("prepare them with: specdsl deepcpg data " + " ".join(map(str, made["command"]))
+          + f" --cpg_wlen 50 --out_dir {args.out}/data")
+    return 0
+
+
 def cmd_make_data(args: argparse.Namespace) -> int:
     from .training.synthetic import write_synthetic
+
+    if args.format == "deepcpg":
+        return _make_deepcpg_data(args)
+    for flag in ("input_length", "output_length"):
+        if getattr(args, flag) is None:
+            raise SpecError("make-data bpreveal needs --input-length and --output-length",
+                            path="--" + flag.replace("_", "-"))
 
     for path, n, seed in ((args.train, args.regions, args.seed), (args.val, args.val_regions, args.seed + 1)):
         if path:
@@ -255,8 +289,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_params)
 
-    p = sub.add_parser("check", help="validate a spec; exit 0 when it is valid")
-    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
+    p = sub.add_parser("check", help="validate a spec, or a training config completely (schema, lengths, data "
+                                     "files) without training; exit 0 when it is valid")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE|CONFIG.json")
     _add_binding_args(p)
     p.set_defaults(func=cmd_check)
 
@@ -286,13 +321,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("make-data", help="write synthetic BPReveal-format HDF5 files with planted motifs")
+    p = sub.add_parser("make-data", help="write a synthetic data set with a planted signal: BPReveal HDF5 files "
+                                         "(the default) or a DeepCpG genome + CpG profiles")
+    p.add_argument("format", nargs="?", choices=["bpreveal", "deepcpg"], default="bpreveal",
+                   help="bpreveal (default): --train/--val HDF5 files; deepcpg: --out DIR with a genome and profiles")
+    p.add_argument("--out", metavar="DIR", help="deepcpg: folder for dna/*.fa.gz and cpg/<cell>.tsv")
+    p.add_argument("--cells", type=int, default=3, help="deepcpg: cells (profiles), default 3")
+    p.add_argument("--sites", type=int, default=5000, help="deepcpg: CpG sites per chromosome, default 5000")
+    p.add_argument("--chromosomes", nargs="+", default=["1", "2", "3"], help="deepcpg: chromosome names")
     p.add_argument("--train", metavar="TRAIN.h5", help="training file to write")
     p.add_argument("--val", metavar="VAL.h5", help="validation file to write")
     p.add_argument("--regions", type=int, default=2000, help="regions in the training file (default 2000)")
     p.add_argument("--val-regions", type=int, default=500, help="regions in the validation file (default 500)")
-    p.add_argument("--input-length", type=int, required=True)
-    p.add_argument("--output-length", type=int, required=True)
+    p.add_argument("--input-length", type=int, help="bpreveal: input length (required)")
+    p.add_argument("--output-length", type=int, help="bpreveal: output length (required)")
     p.add_argument("--max-jitter", type=int, default=0)
     p.add_argument("--tasks", type=int, nargs="+", default=[2], help="tasks per head, e.g. --tasks 2 1")
     p.add_argument("--seed", type=int, default=0)

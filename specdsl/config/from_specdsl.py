@@ -32,9 +32,17 @@ BPREVEAL_READER = "bpreveal-h5"
 
 
 def _files(value: str | list[str] | None) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    return (value,) if isinstance(value, str) else tuple(value)
+    """File names as written; a name with ``*``, ``?`` or ``[`` is a glob (DeepCpG users write
+    ``data/c{1,3,5}_*.h5`` in the shell), expanded in sorted order.  A glob that matches
+    nothing stays as written, so the reader reports it as a missing file."""
+    import glob
+
+    names = [] if value is None else [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for name in names:
+        matches = sorted(glob.glob(name)) if glob.has_magic(name) else []
+        out += matches or [name]
+    return tuple(out)
 
 
 def _body(model: dict[str, Any], source: str, reader: str, inputs: dict[str, str]) -> BodyIR:

@@ -237,7 +237,7 @@ _TRAIN = document(SPECDSL_TRAIN, obj(
         "kind": constant("Names this kind of config.", SPECDSL_TRAIN),
         "output-prefix": _output_prefix(),
         "model": _MODEL,
-        "heads": _heads(),
+        "heads": _any_heads(),
         "inputs": map_of("inputs", "Which data field feeds each model input (default: the input's name with "
                          "_ read as /, e.g. cpg_state ← cpg/state).",
                          {"type": "string", "description": "A field of the reader, e.g. dna or cpg/state."},

@@ -47,6 +47,8 @@ class _Writer:
             pad = _INDENT * (depth + 1)
             item = s["items"]
             lines = ["["] + _comment(item.get("description", ""), pad)
+            for alt in item.get("oneOf", ())[1:]:  # other kinds of item (e.g. binary heads)
+                lines += _comment("or: " + json.dumps(template_value(alt, prefer_example=True)), pad)
             body = self.value(item, depth + 1)
             return lines + [pad + body[0], *body[1:], _INDENT * depth + "]"]
         return [json.dumps(template_value(s))]

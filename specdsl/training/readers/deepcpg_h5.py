@@ -99,8 +99,8 @@ class DeepCpGH5(Reader):
                                 minimum=2, optional=True, example=50),
             "replicate-names": list_of(string("A regular expression matched against cell names from their start.",
                                               example=".*"),
-                                       "Which cells feed the CpG inputs (DeepCpG's --replicate_names).",
-                                       min_items=1),
+                                       "Which cells feed the CpG inputs (DeepCpG's --replicate_names); "
+                                       "default: every cell.", min_items=1) | {"default": [".*"]},
             "nb-replicate": integer("At most this many cells feed the CpG inputs.", minimum=1, optional=True,
                                     example=10),
         }
