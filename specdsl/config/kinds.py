@@ -30,8 +30,8 @@ def register(kind: ConfigKind) -> ConfigKind:
 
 
 def config_kind(name: str) -> ConfigKind:
-    if not _KINDS:
-        from . import from_bpreveal, from_specdsl  # noqa: F401  (each registers its kind)
+    from . import from_bpreveal, from_specdsl  # noqa: F401  (each registers its kind once, on first import)
+
     return _KINDS[name]
 
 

@@ -18,7 +18,7 @@ from functools import cache
 from typing import Any
 
 from ..errors import SpecError, did_you_mean
-from ..training.heads.profile import bpreveal_head_schema
+from .head_schema import bpreveal_head_schema
 from .schema import (
     Schema,
     boolean,
@@ -231,31 +231,33 @@ _RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric pr
     "xla": boolean("Compile the training step with XLA (jit_compile).", default=False),
 }, default={})
 
-_TRAIN = document(SPECDSL_TRAIN, obj(
-    SPECDSL_TRAIN,
-    "specdsl's own training configuration: any architecture string or preset, BPReveal-style heads and losses.", {
-        "kind": constant("Names this kind of config.", SPECDSL_TRAIN),
-        "output-prefix": _output_prefix(),
-        "model": _MODEL,
-        "heads": _any_heads(),
-        "inputs": map_of("inputs", "Which data field feeds each model input (default: the input's name with "
-                         "_ read as /, e.g. cpg_state ← cpg/state).",
-                         {"type": "string", "description": "A field of the reader, e.g. dna or cpg/state."},
-                         default={}, example={"dna": "dna", "cpg_state": "cpg/state"}),
-        "data": _data(),
-        "optimizer": _OPTIMIZER,
-        "schedule": _SCHEDULE,
-        "runtime": _RUNTIME,
-    }))
+def _train() -> Schema:
+    """Built on first use: its heads and data sections come from the head and reader registries."""
+    return document(SPECDSL_TRAIN, obj(
+        SPECDSL_TRAIN,
+        "specdsl's own training configuration: any architecture string or preset, BPReveal-style heads and losses.", {
+            "kind": constant("Names this kind of config.", SPECDSL_TRAIN),
+            "output-prefix": _output_prefix(),
+            "model": _MODEL,
+            "heads": _any_heads(),
+            "inputs": map_of("inputs", "Which data field feeds each model input (default: the input's name with "
+                             "_ read as /, e.g. cpg_state ← cpg/state).",
+                             {"type": "string", "description": "A field of the reader, e.g. dna or cpg/state."},
+                             default={}, example={"dna": "dna", "cpg_state": "cpg/state"}),
+            "data": _data(),
+            "optimizer": _OPTIMIZER,
+            "schedule": _SCHEDULE,
+            "runtime": _RUNTIME,
+        }))
 
 
-_SCHEMAS: dict[str, Schema] = {BPREVEAL_SOLO: _SOLO, SPECDSL_TRAIN: _TRAIN}
-KINDS: tuple[str, ...] = tuple(_SCHEMAS)
+_BUILDERS = {BPREVEAL_SOLO: lambda: _SOLO, SPECDSL_TRAIN: _train}
+KINDS: tuple[str, ...] = tuple(_BUILDERS)
 
 
 def check_kind(kind: str) -> str:
     """``kind`` if it names a config kind, else a SpecError with a suggestion."""
-    if kind not in _SCHEMAS:
+    if kind not in _BUILDERS:
         raise SpecError(f"unknown config kind '{kind}'", expected="one of " + ", ".join(KINDS),
                         hint=did_you_mean(kind, KINDS))
     return kind
@@ -263,7 +265,12 @@ def check_kind(kind: str) -> str:
 
 def schema_of(kind: str) -> Schema:
     """The schema itself (shared, do not mutate); :func:`schema_json` hands out copies."""
-    return _SCHEMAS[check_kind(kind)]
+    return _built(check_kind(kind))
+
+
+@cache
+def _built(kind: str) -> Schema:
+    return _BUILDERS[kind]()
 
 
 @cache
