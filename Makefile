@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := out
+DCPG   := $(OUT)/deepcpg-demo
 
 .PHONY: setup demo test lint bench docs clean
 
@@ -24,6 +25,16 @@ demo: $(STAMP)
 		--input-length 354 --output-length 250 --max-jitter 16 --tasks 2
 	$(BIN)/specdsl train examples/bpnet_demo.json
 	$(BIN)/specdsl plot $(OUT)/demo/bpnet.history.json -o $(OUT)/demo/loss.png
+	@echo "== DeepCpG: dcpg_data.py, dcpg_train.py, dcpg_eval.py command lines on synthetic cells =="
+	$(BIN)/specdsl make-data deepcpg --out $(DCPG) --sites 4000 --cells 3
+	$(BIN)/specdsl deepcpg data --cpg_profiles $(DCPG)/cpg/*.tsv --dna_files $(DCPG)/dna \
+		--dna_wlen 101 --cpg_wlen 50 --out_dir $(DCPG)/data
+	$(BIN)/specdsl deepcpg train $(DCPG)/data/c1_*.h5 $(DCPG)/data/c2_*.h5 --val_files $(DCPG)/data/c3_*.h5 \
+		--dna_model CnnL1h128 --cpg_model RnnL1 --joint_model JointL1h512 \
+		--nb_epoch 4 --learning_rate 0.002 --l1_decay 0 --l2_decay 0 --batch_size 64 -o $(DCPG)/model
+	$(BIN)/specdsl deepcpg eval $(DCPG)/data/c3_*.h5 --model_files $(DCPG)/model \
+		--out_report $(DCPG)/eval/report.tsv --out_data $(DCPG)/eval/data.h5
+	$(BIN)/specdsl deepcpg eval-export $(DCPG)/eval/data.h5 -o $(DCPG)/eval/profiles -f bedGraph
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks

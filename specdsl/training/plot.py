@@ -8,7 +8,15 @@ from pathlib import Path
 
 from ..errors import SpecError
 
-_SKIP = {"config", "counts-loss-weight", "learning_rate"}
+_SKIP = {"config", "counts-loss-weight", "learning_rate", "outputs"}
+
+
+def _title(key: str, names: dict) -> str:
+    """``cpg_cell1_auc`` → ``cpg/cell1 auc``: outputs by the names users know (history ``outputs``)."""
+    for layer, display in sorted(names.items(), key=lambda kv: -len(kv[0])):
+        if key.startswith(layer + "_") and layer != display:
+            return f"{display} {key[len(layer) + 1:]}"
+    return key
 
 
 def _series(history: dict) -> list[str]:
@@ -51,7 +59,7 @@ def plot_history(history_path: str | Path, out: str | Path, dpi: int = 150) -> P
         if f"val_{key}" in history:
             ax.plot(epochs, [math.nan if v is None else v for v in history[f"val_{key}"]], marker="o", ms=3,
                     label="validation")
-        ax.set_title(key, fontsize=9)
+        ax.set_title(_title(key, history.get("outputs") or {}), fontsize=9)
         ax.set_xlabel("epoch")
         ax.legend(fontsize=7)
     lr_ax = flat[len(keys)]

@@ -228,7 +228,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     callbacks += head_callbacks  # after the monitors: they have seen the epoch before `best` changes
 
     def extra() -> dict[str, Any]:
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = {"outputs": plan.display_names()}
         for kind_name in plan.heads_by_kind():
             out.update(head_kind(kind_name).history_extra(head_callbacks))
         return out

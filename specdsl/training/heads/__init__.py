@@ -12,8 +12,8 @@ one module here, not edits across the run, the data pipeline, the losses and the
   starts (class weights, mean counts) and checks that need the built graph (lengths);
 * :meth:`HeadKind.compile_parts`: its losses, loss weights and metrics, per output;
 * :meth:`HeadKind.callbacks`: callbacks of its own (BPReveal's adaptive counts weight);
-* :meth:`HeadKind.history_extra` and :attr:`HeadKind.plot_metrics`: what it adds to the
-  history and which logged metrics its plot shows.
+* :meth:`HeadKind.history_extra`: what it adds to the history (the plot shows every logged
+  series, titled with the outputs' user-facing names).
 
 Everything but ``compile_parts`` and ``callbacks`` runs without TensorFlow.
 """
@@ -63,7 +63,6 @@ class HeadKind:
 
     name: str = ""
     doc: str = ""
-    plot_metrics: tuple[str, ...] = ()  # logged metric suffixes the plot shows besides the loss
 
     def schema(self) -> Schema:
         raise NotImplementedError
@@ -115,7 +114,9 @@ def register(kind: HeadKind) -> HeadKind:
 def all_head_kinds() -> dict[str, HeadKind]:
     for module in _MODULES:  # each module registers itself once; already-imported ones cost nothing
         importlib.import_module(f"{__name__}.{module}")
-    return dict(_KINDS)
+    # in _MODULES order, whatever order they were first imported in (docs and schemas are stable)
+    rank = {m: i for i, m in enumerate(_MODULES)}
+    return dict(sorted(_KINDS.items(), key=lambda kv: rank.get(type(kv[1]).__module__.rsplit(".", 1)[-1], 99)))
 
 
 def head_kind(name: str) -> HeadKind:

@@ -27,7 +27,6 @@ def _targets_schema(what: str) -> Schema:
 class BinaryHead(HeadKind):
     name = "binary"
     doc = "one sigmoid output per target; missing labels (−1, NaN) masked; class-weighted BCE"
-    plot_metrics = ("acc", "auc")
 
     def schema(self) -> Schema:
         return obj("binary head", "One sigmoid output per target (0/1 labels; −1 or NaN = unknown).", {

@@ -19,7 +19,6 @@ from .selection import class_weights, select_targets
 class MulticlassHead(HeadKind):
     name = "multiclass"
     doc = "one softmax output over named classes; integer labels, −1 masked; optional class weights"
-    plot_metrics = ("acc",)
 
     def schema(self) -> Schema:
         return obj("multiclass head", "One softmax output over named classes (labels 0..K−1; −1 = unknown).", {

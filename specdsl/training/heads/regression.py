@@ -15,7 +15,6 @@ from .selection import select_targets
 class RegressionHead(HeadKind):
     name = "regression"
     doc = "one linear output per target; mean squared error over observed (non-NaN) values"
-    plot_metrics = ("mae",)
 
     def schema(self) -> Schema:
         return obj("regression head", "One linear output per target (NaN = unknown).", {

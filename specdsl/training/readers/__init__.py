@@ -71,7 +71,9 @@ def register(reader: Reader) -> Reader:
 def all_readers() -> dict[str, Reader]:
     for module in _MODULES:  # each module registers itself once; already-imported ones cost nothing
         importlib.import_module(f"{__name__}.{module}")
-    return dict(_READERS)
+    # in _MODULES order, whatever order they were first imported in (docs and schemas are stable)
+    rank = {m: i for i, m in enumerate(_MODULES)}
+    return dict(sorted(_READERS.items(), key=lambda kv: rank.get(type(kv[1]).__module__.rsplit(".", 1)[-1], 99)))
 
 
 def get_reader(name: str) -> Reader:
