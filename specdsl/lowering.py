@@ -87,7 +87,7 @@ class LayerGraph:
                 f"impossible shape: {where}{problem} (input {', '.join(format_shape(s) for s in shapes)})",
                 span=span,
                 hint=("shorten the kernels or pools, or give a longer input with --input"
-                      if "positions" in str(problem) else None),
+                      if problem.too_short else None),
             ) from None
         trainable, non_trainable = p.params(shapes, config)
         _check_size(out, trainable + non_trainable, spec or name, span)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lark import Token, Tree
-from lark.exceptions import UnexpectedInput
+from lark.exceptions import UnexpectedEOF, UnexpectedInput
 
 from .errors import LimitExceeded, Source, Span, SpecError, did_you_mean
 from .frontend import STRING_ESCAPES, At, lark_parser, open_brackets, shifted, syntax_error, token_span, tree_span
@@ -34,7 +34,8 @@ _WORDS = {
 def _syntax_error(err: UnexpectedInput, source: Source, text: str, at: At, grammar: str) -> SpecError:
     """A Lark error in either language, with the architecture language's hint for an unclosed '['."""
     error = syntax_error(lark_parser(grammar), err, source, text, at, _WORDS)
-    if "']'" in (error.expected or "") and error.message.startswith("the text ends"):
+    at_end = isinstance(err, UnexpectedEOF) or getattr(getattr(err, "token", None), "type", None) == "$END"
+    if "']'" in (error.expected or "") and at_end:
         error.hint = "a '[' was opened and never closed"
     return error
 

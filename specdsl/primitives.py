@@ -21,7 +21,14 @@ Shape = tuple[int | None, ...]
 
 
 class ShapeProblem(Exception):
-    """Raised by a shape rule; the caller turns it into a positioned SpecError."""
+    """Raised by a shape rule; the caller turns it into a positioned SpecError.
+
+    ``too_short`` marks an input with too few positions (so the hint can say how to fix it).
+    """
+
+    def __init__(self, message: str, *, too_short: bool = False) -> None:
+        super().__init__(message)
+        self.too_short = too_short
 
 
 def _prod(dims: Shape) -> int | None:
@@ -104,7 +111,7 @@ def conv_length(length: int | None, kernel: int, stride: int, dilation: int, pad
         raise ShapeProblem(
             f"needs at least {span} positions (kernel {kernel}"
             + (f", dilation {dilation}" if dilation > 1 else "")
-            + f") but its input has {length}"
+            + f") but its input has {length}", too_short=True
         )
     return (length - span) // stride + 1
 
@@ -115,7 +122,7 @@ def pool_length(length: int | None, pool: int, stride: int, padding: str) -> int
     if padding == "same":
         return math.ceil(length / stride)
     if length < pool:
-        raise ShapeProblem(f"pools {pool} positions but its input has only {length}")
+        raise ShapeProblem(f"pools {pool} positions but its input has only {length}", too_short=True)
     return (length - pool) // stride + 1
 
 
@@ -233,7 +240,7 @@ def _crop_shape(s: list[Shape], c: dict) -> Shape:
     _need_rank(s[0], (2,), "cropping")
     n = s[0][0]
     if n is not None and n - c["left"] - c["right"] < 1:
-        raise ShapeProblem(f"crops {c['left'] + c['right']} positions from an input of {n}")
+        raise ShapeProblem(f"crops {c['left'] + c['right']} positions from an input of {n}", too_short=True)
     return (None if n is None else n - c["left"] - c["right"], s[0][1])
 
 

@@ -228,7 +228,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     callbacks += head_callbacks  # after the monitors: they have seen the epoch before `best` changes
 
     def extra() -> dict[str, Any]:
-        out: dict[str, Any] = {"outputs": plan.display_names()}
+        names = plan.display_names()  # only where users know outputs by other names (BPReveal's keys stay as they are)
+        out: dict[str, Any] = {"outputs": names} if any(k != v for k, v in names.items()) else {}
         for kind_name in plan.heads_by_kind():
             out.update(head_kind(kind_name).history_extra(head_callbacks))
         return out
