@@ -154,6 +154,10 @@ def run_training(ir: Any, *, resume: bool = False) -> int:
     why = "; stopped early" if result.stopped_early else (f"; stopped: {result.stop_reason}"
                                                             if result.stop_reason else "")
     print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; loss {trend} ({first} → {last}){why}")
+    for name, scores in result.scores.items():
+        shown = ", ".join(f"{k.upper()} {scores[k]:.3f}" for k in ("auc", "acc", "mcc", "mse", "r")
+                          if isinstance(scores.get(k), float))
+        print(f"validation {name}: {shown} ({scores.get('n', 0):,} observed)")
     files = [str(p) for p in artifact_list(result.paths)]
     print("wrote " + ", ".join(files[:-1]) + (" and " if len(files) > 1 else "") + files[-1])
     return 0

@@ -60,6 +60,9 @@ def test_eval_learns_the_planted_signal_and_imputes_every_site(data: Path, train
     assert rows[0] == ["metric", "output", "value"]
     auc = {r[1]: float(r[2]) for r in rows[1:] if r[0] == "auc"}
     assert set(auc) == {"cpg/cell1", "cpg/cell2", "cpg/cell3"} and min(auc.values()) >= 0.85, auc
+    # the run scored the delivered model on the same files with the same metrics module
+    scores = json.loads((trained / "history.json").read_text())["validation-scores"]
+    assert {k: v["auc"] for k, v in scores.items()} == pytest.approx(auc, abs=1e-4)
     sites = sum(h5py.File(f, "r")["pos"].shape[0] for f in val)
     with h5py.File(out, "r") as h5:
         assert h5["pos"].shape == (sites,) and h5["preds/cpg/cell1"].shape == (sites,)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import SpecError
 
-_SKIP = {"config", "counts-loss-weight", "learning_rate", "outputs"}
+_SKIP = {"config", "counts-loss-weight", "learning_rate", "outputs", "validation-scores"}
 
 
 def _title(key: str, names: dict) -> str:

@@ -46,6 +46,10 @@ class RunResult:
     plan: Plan | None = None
     stop_reason: str | None = None
 
+    @property
+    def scores(self) -> dict[str, dict[str, Any]]:
+        return self.history.get("validation-scores", {})
+
 
 @dataclass
 class CallbackContext:
@@ -257,6 +261,12 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     if paths.style == "folder" and early.best_weights is not None:
         model.set_weights(early.best_weights)  # DeepCpG delivers the best validation epoch
     history = writer.history()
+    if not interrupted:
+        from .final_report import validation_scores
+
+        scores = validation_scores(model, val_ds, plan)
+        if scores:
+            history["validation-scores"] = scores  # the delivered model, observed labels only
     save_model(model, paths.model)
     write_history(paths.history, history)
     if paths.plot is not None and history.get("loss"):

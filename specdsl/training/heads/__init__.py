@@ -101,6 +101,12 @@ class HeadKind:
     def history_extra(self, callbacks: list[Any]) -> dict[str, Any]:
         return {}
 
+    scores = False  # whether :meth:`score` rates this kind's outputs after a run
+
+    def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
+        """Metrics of one output on the validation data (:mod:`specdsl.metrics`)."""
+        raise NotImplementedError
+
 
 _KINDS: dict[str, HeadKind] = {}
 _MODULES = ("profile", "binary", "multiclass", "regression")

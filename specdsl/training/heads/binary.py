@@ -59,6 +59,13 @@ class BinaryHead(HeadKind):
                     weights[out.layer] = class_weights(observed, 2)
             rh.state["class_weights"] = weights
 
+    scores = True
+
+    def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
+        from ...metrics import binary_metrics
+
+        return binary_metrics(y_true.ravel(), y_pred.ravel())
+
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
         from ..masked import MaskedBinaryCrossentropy, ObservedAUC, ObservedBinaryAccuracy
 

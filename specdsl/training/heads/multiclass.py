@@ -53,6 +53,13 @@ class MulticlassHead(HeadKind):
                                 hint="list every class under classes, in label order")
             rh.state["class_weights"] = class_weights(labels, k) if rh.head.get("class_weights", False) else None
 
+    scores = True
+
+    def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
+        from ...metrics import multiclass_metrics
+
+        return multiclass_metrics(y_true.ravel(), y_pred.reshape(len(y_pred), -1), list(rh.head.get("classes")))
+
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
         from ..masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
 

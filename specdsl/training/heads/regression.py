@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from ...config.schema import Schema, constant, number, obj, string
 from ...config.training_ir import HeadIR
@@ -32,6 +33,13 @@ class RegressionHead(HeadKind):
             width = math.prod(available[target]) if available[target] else 1
             outputs.append(OutputSpec(layer_name(target), target, target, parse_chain(f"dense[{width},l1=0,l2=0]")))
         return ResolvedHead(head, outputs, index)
+
+    scores = True
+
+    def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
+        from ...metrics import regression_metrics
+
+        return regression_metrics(y_true.ravel(), y_pred.ravel())
 
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
         from ..masked import MaskedMSE, ObservedMAE

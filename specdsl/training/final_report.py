@@ -1,0 +1,39 @@
+"""The delivered model's scores on the validation data, from the one metrics module.
+
+After a run, heads that score their outputs (binary, multiclass, regression: see
+:meth:`HeadKind.score`) are evaluated once more on the validation set with
+:mod:`specdsl.metrics` — the same code ``specdsl deepcpg eval`` and reports use — so the
+numbers in the history are observed-labels-only and comparable across tools.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .heads import head_kind
+
+
+def validation_scores(model: Any, val_ds: Any, plan: Any) -> dict[str, dict[str, Any]]:
+    """{output display name: metrics} for every output whose head kind scores it; {} without one."""
+    scored = [rh for rh in plan.heads if head_kind(rh.head.kind).scores]
+    if val_ds is None or not scored:
+        return {}
+    names = list(model.output_names)
+    truth: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    preds: dict[str, list[np.ndarray]] = {n: [] for n in names}
+    for x, y in val_ds:
+        out = model.predict_on_batch(x)
+        out = out if isinstance(out, (list, tuple)) else [out]
+        if isinstance(out, dict):  # pragma: no cover - functional models return lists
+            out = [out[n] for n in names]
+        for name, p in zip(names, out):
+            preds[name].append(np.asarray(p))
+            truth[name].append(np.asarray(y[name]))
+    report: dict[str, dict[str, Any]] = {}
+    for rh in scored:
+        kind = head_kind(rh.head.kind)
+        for o in rh.outputs:
+            report[o.display] = kind.score(rh, np.concatenate(truth[o.layer]), np.concatenate(preds[o.layer]))
+    return report
