@@ -112,6 +112,18 @@ def test_the_native_config_builds_the_same_model(data: Path, tmp_path: Path) -> 
     assert main(["check", str(path)]) == 0
 
 
+def test_data_file_errors_point_at_the_config_key(data: Path, tmp_path: Path, capsys) -> None:
+    text = (Path(__file__).resolve().parent.parent / "examples" / "deepcpg_native.json").read_text()
+    text = text.replace("out/deepcpg-demo/data", str(data / "data")).replace('"cpg-wlen": 50', '"cpg-wlen": 20')
+    text = text.replace('c3_*.h5",', 'c9_*.h5",')
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if '"val"' in t)
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:{line}:") and "data.val: " in err and "c9_*.h5: data file not found" in err
+
+
 @pytest.mark.parametrize("argv, words", [
     (["--nb_epochs", "3"], ["--nb_epochs", "did you mean '--nb_epoch'"]),
     (["--filter_weights", "w.h5"], ["--filter_weights", "not supported"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..errors import Source
@@ -15,7 +16,7 @@ def load_config_text(text: str, name: str = "<config>", kind: str | None = None)
     """Like :func:`load_config`, for text already in memory (``name`` is used in messages)."""
     root, problems = parse_document(Source(name, text))
     kind, config = validate(root, kind, problems=problems)
-    return to_training_ir(kind, config, name)
+    return replace(to_training_ir(kind, config, name), document=root)
 
 
 def load_config(path: str | Path, kind: str | None = None) -> TrainingIR:

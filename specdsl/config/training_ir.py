@@ -89,6 +89,11 @@ class DataIR(_WithSettings):
     val: tuple[str, ...]
     settings: Settings = ()
     path: str = "data"
+    train_key: str = "data.train"  # how messages name where the files were given
+    val_key: str = "data.val"
+
+    def key(self, role: str) -> str:
+        return self.train_key if role == "train" else self.val_key
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ class TrainingIR:
     trainability: TrainabilityIR = TrainabilityIR()
     model_name: str | None = None
     config: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    document: Any = field(default=None, compare=False, hash=False, repr=False)  # the positioned config, if any
 
 
 __all__ = ["InputIR", "BodyIR", "HeadIR", "DataIR", "OptimizerIR", "ScheduleIR", "RuntimeIR", "OutputIR",

@@ -100,7 +100,25 @@ def _ordered_outputs(heads: list[ResolvedHead]) -> list[OutputSpec]:
 
 
 def make_plan(ir: TrainingIR) -> Plan:
-    """Resolve and check everything; no TensorFlow."""
+    """Resolve and check everything; no TensorFlow.  Errors point at the config key they concern."""
+    from ..config.positions import place
+
+    try:
+        return _make_plan(ir)
+    except SpecError as err:
+        raise place(err, ir.document) from None
+
+
+def _check_files(plan: Plan, role: str) -> int:
+    try:
+        return plan.reader.check(plan, role)
+    except SpecError as err:
+        for inner in getattr(err, "errors", None) or [err]:
+            inner.path = inner.path or plan.ir.data.key(role)
+        raise
+
+
+def _make_plan(ir: TrainingIR) -> Plan:
     reader = get_reader(ir.data.reader)
     fields = reader.fields(ir)
     shapes = _input_shapes(ir, fields)
@@ -121,8 +139,8 @@ def make_plan(ir: TrainingIR) -> Plan:
     groups = plan.heads_by_kind()
     for kind_name, rhs in groups.items():
         head_kind(kind_name).check_graph(rhs, plan)
-    plan.examples["train"] = reader.check(plan, "train")
-    plan.examples["val"] = reader.check(plan, "val") if ir.data.val else 0
+    plan.examples["train"] = _check_files(plan, "train")
+    plan.examples["val"] = _check_files(plan, "val") if ir.data.val else 0
     if plan.examples["train"] < ir.schedule.batch_size:
         raise SpecError(f"the training data holds {plan.examples['train']} examples, fewer than the batch size "
                         f"{ir.schedule.batch_size}", path="batch-size",

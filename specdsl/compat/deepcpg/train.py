@@ -183,7 +183,7 @@ def training_ir(args: Any) -> TrainingIR:
                   "--output_names")
     data = DataIR("deepcpg-h5", tuple(args.train_files), tuple(args.val_files or ()),
                   settings(dna_wlen=args.dna_wlen, cpg_wlen=args.cpg_wlen, replicate_names=args.replicate_names,
-                           nb_replicate=args.nb_replicate), path="files")
+                           nb_replicate=args.nb_replicate), "files", "train_files", "--val_files")
     schedule = ScheduleIR(args.nb_epoch, args.batch_size,
                           early_stopping_patience=args.early_stopping if args.val_files else None,
                           lr_decay=args.learning_rate_decay, train_examples=args.nb_train_sample,
