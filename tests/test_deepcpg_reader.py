@@ -120,3 +120,31 @@ def test_files_without_the_needed_datasets_are_named(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as info:
         make_plan(ir_for(str(no_dna), "--dna_model", "CnnL1h128", "--batch_size", "8"))
     assert "inputs/dna" in info.value.message and info.value.file == str(no_dna)
+
+
+def test_trainability_follows_dcpg_train_and_refuses_patterns_that_match_nothing(tmp_path: Path) -> None:
+    train = str(write_file(tmp_path / "c1.h5", rows=64, flank=12))
+    base = [train, "--dna_model", "CnnL1h128", "--cpg_model", "RnnL1", "--joint_model", "JointL1h512",
+            "--batch_size", "8"]
+    rules = ir_for(*base, "--train_models", "joint").trainability
+    assert (rules.trainable, rules.not_trainable) == (("joint/",), (".*",))
+    rules = ir_for(*base, "--fine_tune", "--trainable", "cpg/").trainability  # DeepCpG keeps --trainable here
+    assert (rules.trainable, rules.not_trainable) == (("cpg/",), (".*",))
+    make_plan(ir_for(*base, "--not_trainable", "dna/.*"))  # DeepCpG's spelling of our dna_… layers
+    with pytest.raises(SpecError) as info:
+        make_plan(ir_for(*base, "--trainable", "dnaa/"))
+    assert "matches no layer" in info.value.message and info.value.path == "--trainable/--not_trainable"
+
+
+def test_a_preset_parameter_that_disagrees_with_the_data_is_an_error(tmp_path: Path) -> None:
+    from specdsl.config import load_config_text
+
+    train = write_file(tmp_path / "c1.h5", rows=64, flank=12)
+    text = ('{"kind": "specdsl-train", "output-prefix": "o/x", "model": {"architecture": {"preset": "DeepCpG", '
+            '"params": {"cells": 5, "dna_model": "CnnL1h128", "joint_model": "JointL0"}}}, '
+            '"heads": [{"kind": "binary", "head-name": "cpg", "targets": ["cpg/.*"]}], '
+            f'"data": {{"reader": "deepcpg-h5", "train": "{train}"}}, "schedule": {{"batch-size": 8}}}}')
+    with pytest.raises(SpecError) as info:
+        make_plan(load_config_text(text, "x.json"))
+    assert info.value.path == "model.architecture.params.cells" and "cells = 5" in info.value.message
+    assert info.value.span is not None and info.value.span.line == 1  # placed in the config

@@ -17,6 +17,7 @@ from specdsl.training.masked import (  # noqa: E402
     MaskedSparseCrossentropy,
     ObservedAUC,
     ObservedBinaryAccuracy,
+    ObservedMAE,
     ObservedSparseAccuracy,
 )
 
@@ -117,3 +118,70 @@ def test_targets_are_chosen_by_regex_from_the_start_in_reader_order() -> None:
 def test_output_names_become_keras_safe_layer_names() -> None:
     assert layer_name("cpg/BS27_4_SER") == "cpg_BS27_4_SER"
     assert layer_name("a b(c)") == "a_b_c_"
+
+
+def test_regression_shapes_wider_than_one_and_flat_targets() -> None:
+    y = np.array([[1.0, np.nan], [2.0, 3.0]])
+    p = np.array([[1.5, 9.0], [1.0, 3.5]])
+    mae = ObservedMAE()
+    mae.update_state(y, p)
+    assert float(mae.result()) == pytest.approx((0.5 + 1.0 + 0.5) / 3)
+    flat = value(MaskedMSE(), np.array([1.0, 2.0]), np.array([[1.0], [2.0]]))
+    assert flat == pytest.approx(0.0)  # (B,) against (B, 1) is not broadcast to (B, B)
+
+
+def test_compiled_losses_sum_with_loss_weights_as_the_formula_says() -> None:
+    inp = keras.Input((3,))
+    a = keras.layers.Dense(1, activation="sigmoid", name="a")(inp)
+    b = keras.layers.Dense(1, activation="sigmoid", name="b")(inp)
+    model = keras.Model(inp, [a, b])
+    model.compile(loss={"a": MaskedBinaryCrossentropy(), "b": MaskedBinaryCrossentropy(class_weights=(0.4, 0.6))},
+                  loss_weights={"a": 2.0, "b": 1.0})
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype("float32")
+    ya = rng.integers(-1, 2, size=(16, 1)).astype("float32")
+    yb = rng.integers(-1, 2, size=(16, 1)).astype("float32")
+    pa, pb = (np.asarray(v, dtype=np.float64) for v in model.predict(x, verbose=0))
+
+    def formula(y: np.ndarray, p: np.ndarray, c: tuple[float, float] = (1.0, 1.0)) -> float:
+        m = (y >= 0).astype(float)
+        yy = np.where(m > 0, y, 0)
+        bce = -(yy * np.log(p) + (1 - yy) * np.log(1 - p))
+        return float((m * np.where(yy > 0.5, c[1], c[0]) * bce).sum() / max(1.0, m.sum()))
+
+    got = model.evaluate(x, {"a": ya, "b": yb}, batch_size=16, verbose=0)
+    total = got[0] if isinstance(got, list) else got
+    assert total == pytest.approx(2 * formula(ya, pa) + formula(yb, pb, (0.4, 0.6)), rel=1e-4)
+
+
+_REPLICAS = """
+import os, sys
+import tensorflow as tf
+tf.config.set_logical_device_configuration(tf.config.list_physical_devices("CPU")[0],
+                                           [tf.config.LogicalDeviceConfiguration()] * 2)
+import numpy as np, keras
+from specdsl.training.masked import MaskedBinaryCrossentropy
+x = np.linspace(-1, 1, 48 * 3).reshape(48, 3).astype("float32")
+y = (np.arange(48) % 3 - 1).reshape(48, 1).astype("float32")  # -1 (unknown), 0, 1: as many observed per replica
+def loss(strategy):
+    with strategy.scope():
+        keras.utils.set_random_seed(1)
+        inp = keras.Input((3,)); out = keras.layers.Dense(1, activation="sigmoid", name="o")(inp)
+        model = keras.Model(inp, out)
+        model.compile(loss=MaskedBinaryCrossentropy(), optimizer="sgd")
+    return model.evaluate(x, y, batch_size=48, verbose=0)
+one = loss(tf.distribute.OneDeviceStrategy("/cpu:0"))
+two = loss(tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]))
+print(one, two)
+sys.exit(0 if abs(one - two) < 1e-4 * max(1.0, abs(one)) else 1)
+"""
+
+
+@pytest.mark.slow
+def test_the_masked_loss_is_not_multiplied_by_the_number_of_replicas() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", _REPLICAS], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]

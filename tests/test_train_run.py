@@ -213,3 +213,13 @@ def test_architecture_string_mistakes(data: Path, arch: str, message: str) -> No
     with pytest.raises(SpecError) as info:
         train(load_config_text(_string_config(data, arch), "cfg.json"))
     assert message in info.value.render()
+
+
+def test_bpreveal_files_are_one_per_split_and_check_says_so(data: Path) -> None:
+    from specdsl.training.plan import make_plan
+
+    text = config(data, epochs=1).replace(f'"train": "{data}/train.h5"',
+                                          f'"train": ["{data}/train.h5", "{data}/train.h5"]')
+    with pytest.raises(SpecError) as info:
+        make_plan(load_config_text(text, "cfg.json"))
+    assert "reads one train file, got 2" in info.value.message and info.value.path == "data.train"

@@ -28,16 +28,11 @@ from .training_ir import (
 BPNET_PRESET = "BPNet"
 
 
-def profile_heads(items: list[dict[str, Any]], output_length: int | None, width: int) -> tuple[HeadIR, ...]:
+def profile_heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, ...]:
     from ..training.heads import head_kind
 
     kind = head_kind("profile")
-    heads = []
-    for i, item in enumerate(items):
-        head = kind.from_config(item, f"heads[{i}]")
-        heads.append(replace(head, settings=head.settings + settings(output_length=output_length,
-                                                                      output_filter_width=width)))
-    return tuple(heads)
+    return tuple(kind.from_config(item, f"heads[{i}]", model) for i, item in enumerate(items))
 
 
 def body_preset(name: str, params: dict[str, Any], label: str | None = None) -> BodyIR:
@@ -55,7 +50,7 @@ def _from_bpreveal(cfg: dict[str, Any], source: str) -> TrainingIR:
         kind=BPREVEAL_SOLO, source=source,
         inputs=(InputIR("sequence", (a["input-length"], 4), "float32", "sequence"),),
         body=body_preset(BPNET_PRESET, params),
-        heads=profile_heads(cfg["heads"], a["output-length"], a["output-filter-width"]),
+        heads=profile_heads(cfg["heads"], a),
         data=DataIR("bpreveal-h5", (cfg["train-data"],), (cfg["val-data"],), settings(max_jitter=s["max-jitter"]),
                     "settings", "train-data", "val-data"),
         optimizer=OptimizerIR("adam", float(s["learning-rate"])),

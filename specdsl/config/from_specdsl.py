@@ -1,17 +1,17 @@
 """``specdsl-train`` → training IR: any architecture string or preset, any head kinds, any reader.
 
 The architecture string is parsed here, once, with the config's positions, and the IR
-carries the parsed chain.  Model inputs are bound to reader fields by the ``inputs`` map,
-else by name (``cpg_state`` ← ``cpg/state``); the bpreveal-h5 reader feeds the single
-sequence input of ``model.input-length`` bases.
+carries the parsed chain.  Model inputs are bound to reader fields by the reader
+(:meth:`Reader.bind_inputs`: the ``inputs`` map, the reader's aliases, else the input's
+name), and each head item is converted by its kind (:meth:`HeadKind.from_config`), so
+nothing here knows a particular reader or head kind.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Source, SpecError
-from ..ir import Preset
+from ..errors import Source
 from .from_bpreveal import body_preset
 from .kinds import ConfigKind, register
 from .schemas import SPECDSL_TRAIN
@@ -19,7 +19,6 @@ from .training_ir import (
     BodyIR,
     DataIR,
     HeadIR,
-    InputIR,
     OptimizerIR,
     OutputIR,
     RuntimeIR,
@@ -45,7 +44,7 @@ def _files(value: str | list[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _body(model: dict[str, Any], source: str, reader: str, inputs: dict[str, str]) -> BodyIR:
+def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str]) -> BodyIR:
     from ..model import adhoc_preset
     from ..parsing import parse_chain
 
@@ -58,58 +57,31 @@ def _body(model: dict[str, Any], source: str, reader: str, inputs: dict[str, str
             body = BodyIR(body.preset, settings(params, input_length=model["input-length"]), body.label)
         return body
     chain = parse_chain(arch, Source(f"{source} (model.architecture)", arch))
-    name = "sequence" if reader == BPREVEAL_READER else (next(iter(inputs)) if len(inputs) == 1 else "input")
-    shape = (model.get("input-length") or 1, 4) if reader == BPREVEAL_READER else None
+    name = reader.single_input or (next(iter(inputs)) if len(inputs) == 1 else "input")
+    shape = reader.input_shape(name, model)
     return BodyIR(adhoc_preset(arch, chain, shape=shape, input_name=name, node_name="body"), (), arch)
 
 
-def _inputs(preset: Preset, model: dict[str, Any], reader: str, mapping: dict[str, str]) -> tuple[InputIR, ...]:
-    if reader == BPREVEAL_READER:
-        if model.get("input-length") is None:
-            raise SpecError("model.input-length is needed to read bpreveal-h5 files", path="model.input-length")
-        return tuple(InputIR(i.name, (model["input-length"], 4), "float32", "sequence") for i in preset.inputs)
-    unknown = sorted(set(mapping) - {i.name for i in preset.inputs})
-    if unknown:
-        raise SpecError(f"inputs names '{unknown[0]}', which the model does not have", path=f"inputs.{unknown[0]}",
-                        expected="one of " + ", ".join(i.name for i in preset.inputs))
-    return tuple(InputIR(i.name, tuple(None for _ in i.shape), i.dtype, mapping.get(i.name, i.name.replace("_", "/")))
-                 for i in preset.inputs)
-
-
-def _profile_width(body: BodyIR, model: dict[str, Any]) -> int:
-    """A preset's own output_filter_width parameter wins over model.output-filter-width."""
-    declared = body.preset.param_defaults()
-    if "output_filter_width" in declared and not isinstance(model["architecture"], str):
-        return int(body.params_dict().get("output_filter_width", declared["output_filter_width"]))
-    return int(model["output-filter-width"])
-
-
-def _heads(items: list[dict[str, Any]], model: dict[str, Any], width: int) -> tuple[HeadIR, ...]:
+def _heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, ...]:
     from ..training.heads import head_kind
-    from .from_bpreveal import profile_heads
 
-    out: list[HeadIR] = []
-    for i, item in enumerate(items):
-        kind = item.get("kind", "profile")
-        if kind == "profile":
-            out += profile_heads([{k: v for k, v in item.items() if k != "kind"}], model.get("output-length"),
-                                 width)
-            out[-1] = HeadIR(out[-1].kind, out[-1].name, out[-1].settings, f"heads[{i}]")
-        else:
-            out.append(head_kind(kind).from_config(item, f"heads[{i}]"))
-    return tuple(out)
+    return tuple(head_kind(item.get("kind", "profile")).from_config(item, f"heads[{i}]", model)
+                 for i, item in enumerate(items))
 
 
 def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
     m, d, o, s, r = cfg["model"], cfg["data"], cfg["optimizer"], cfg["schedule"], cfg["runtime"]
-    reader = d.get("reader", BPREVEAL_READER)
+    from ..training.readers import get_reader
+
+    reader = get_reader(d.get("reader", BPREVEAL_READER))
     body = _body(m, source, reader, cfg.get("inputs", {}))
     reader_settings = {k.replace("-", "_"): v for k, v in d.items() if k not in ("reader", "train", "val")}
     decay = s.get("learning-rate-decay")
     return TrainingIR(
-        kind=SPECDSL_TRAIN, source=source, inputs=_inputs(body.preset, m, reader, cfg.get("inputs", {})), body=body,
-        heads=_heads(cfg["heads"], m, _profile_width(body, m)),
-        data=DataIR(reader, _files(d["train"]), _files(d.get("val")), settings(reader_settings)),
+        kind=SPECDSL_TRAIN, source=source, inputs=reader.bind_inputs(body.preset, m, cfg.get("inputs", {})),
+        body=body, heads=_heads(cfg["heads"], {**m, "preset-params": body.params_dict(),
+                                               "preset-defaults": body.preset.param_defaults()}),
+        data=DataIR(reader.name, _files(d["train"]), _files(d.get("val")), settings(reader_settings)),
         optimizer=OptimizerIR(o["name"], float(o["learning-rate"])),
         schedule=ScheduleIR(s["epochs"], s["batch-size"], early_stopping_patience=s["early-stopping-patience"],
                             lr_plateau_patience=None if decay else s["learning-rate-plateau-patience"],

@@ -197,7 +197,7 @@ def _data() -> Schema:
     for name, reader in all_readers().items():
         tag = constant(f"Which reader reads the files: {reader.doc}.", name, optional=name == "bpreveal-h5")
         val = _files("validation")
-        if name != "bpreveal-h5":
+        if not reader.needs_val:
             val = {**val, "x-optional": True}
         variants[name] = obj(f"{name} data", f"Data read by {name}: {reader.doc}.", {
             "reader": tag, "train": _files("training"), "val": val, **reader.schema_properties()})

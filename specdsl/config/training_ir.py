@@ -26,7 +26,7 @@ Settings = tuple[tuple[str, Any], ...]
 def settings(values: Mapping[str, Any] | None = None, **more: Any) -> Settings:
     """A hashable, ordered settings tuple from a mapping (``None`` values dropped)."""
     merged = {**dict(values or {}), **more}
-    return tuple((k, v) for k, v in merged.items() if v is not None)
+    return tuple((k, tuple(v) if isinstance(v, list) else v) for k, v in merged.items() if v is not None)
 
 
 class _WithSettings:
@@ -139,12 +139,12 @@ class OutputIR:
 
 @dataclass(frozen=True)
 class TrainabilityIR:
-    """Which layers train: regexes over layer names, applied in DeepCpG's order
-    (not-trainable first, then trainable re-enables); heads only with ``heads_only``."""
+    """Which layers train: regexes over layer names, applied in DeepCpG's order (not-trainable
+    first, then trainable re-enables); output layers always train.  ``path`` names the options."""
 
     trainable: tuple[str, ...] = ()
     not_trainable: tuple[str, ...] = ()
-    heads_only: bool = False
+    path: str = "trainability"
 
 
 @dataclass(frozen=True)

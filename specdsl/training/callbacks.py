@@ -97,12 +97,18 @@ class LearningCurves(keras.callbacks.Callback):
     Output names are DeepCpG's (``cpg/BS27_4_SER``), mapped back from the Keras layer names.
     """
 
-    def __init__(self, train_path: Path, val_path: Path, display: dict[str, str], metrics: tuple[str, ...] = ("acc",)):
+    def __init__(self, train_path: Path, val_path: Path, display: dict[str, str], metrics: tuple[str, ...] = ("acc",),
+                 previous: dict | None = None):
         super().__init__()
         self.paths = (train_path, val_path)
         self.display = display
         self.metrics = metrics
         self.rows: tuple[list[dict], list[dict]] = ([], [])
+        for epoch in range(len((previous or {}).get("loss", []))):  # a resumed run keeps its earlier epochs
+            logs = {k: v[epoch] for k, v in previous.items() if isinstance(v, list) and epoch < len(v)}
+            for rows, prefix in zip(self.rows, ("", "val_")):
+                if not prefix or logs.get("val_loss") is not None:
+                    rows.append(self._row(logs, prefix))
 
     def _row(self, logs: dict, prefix: str) -> dict:
         row = {"loss": logs.get(f"{prefix}loss")}

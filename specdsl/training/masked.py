@@ -26,6 +26,23 @@ def observed(y_true: Any) -> tuple[Any, Any]:
     return ops.cast(known, "float32"), ops.where(known, y, ops.zeros_like(y))
 
 
+def per_replica(value: Any) -> Any:
+    """Scale a summed loss for the replicas whose gradients are summed (Keras does this only for the
+    mean reductions): under ``tf.distribute`` with N replicas each computes its share, 1/N."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        replicas = tf.distribute.get_strategy().num_replicas_in_sync
+        if replicas > 1:
+            return value / float(replicas)
+    return value
+
+
+def _flat(x: Any) -> Any:
+    """(B, …) → (B, k): one row per example, whatever the target's shape."""
+    return ops.reshape(ops.cast(x, "float32"), (ops.shape(x)[0], -1))
+
+
 def _class_factor(y: Any, weights: Sequence[float] | None) -> Any:
     if not weights:
         return ops.ones_like(y)
@@ -54,7 +71,7 @@ class MaskedBinaryCrossentropy(_MaskedLoss):
         m, y = observed(ops.reshape(y_true, (-1,)))
         p = ops.clip(ops.cast(ops.reshape(y_pred, (-1,)), "float32"), EPSILON, 1.0 - EPSILON)
         bce = -(y * ops.log(p) + (1.0 - y) * ops.log(1.0 - p))
-        return m * _class_factor(y, self.class_weights) * bce / ops.maximum(1.0, ops.sum(m))
+        return per_replica(m * _class_factor(y, self.class_weights) * bce / ops.maximum(1.0, ops.sum(m)))
 
 
 @keras.saving.register_keras_serializable(package="specdsl")
@@ -69,7 +86,7 @@ class MaskedSparseCrossentropy(_MaskedLoss):
         k = ops.shape(y_pred)[-1]
         p = ops.clip(ops.cast(ops.reshape(y_pred, (-1, k)), "float32"), EPSILON, 1.0)
         ce = -ops.sum(ops.one_hot(ops.cast(y, "int32"), k) * ops.log(p), axis=-1)
-        return m * _class_factor(y, self.class_weights) * ce / ops.maximum(1.0, ops.sum(m))
+        return per_replica(m * _class_factor(y, self.class_weights) * ce / ops.maximum(1.0, ops.sum(m)))
 
 
 @keras.saving.register_keras_serializable(package="specdsl")
@@ -81,10 +98,10 @@ class MaskedMSE(_MaskedLoss):
         super().__init__(None, name=name, **kw)
 
     def call(self, y_true: Any, y_pred: Any) -> Any:
-        y = ops.cast(y_true, "float32")
+        y, p = _flat(y_true), _flat(y_pred)
         m = ops.cast(ops.logical_not(ops.isnan(y)), "float32")
-        diff = ops.where(m > 0, y - ops.cast(y_pred, "float32"), ops.zeros_like(y))
-        return ops.reshape(m * ops.square(diff), (-1,)) / ops.maximum(1.0, ops.sum(m))
+        diff = ops.where(m > 0, y - p, ops.zeros_like(y))
+        return per_replica(ops.sum(m * ops.square(diff), axis=-1) / ops.maximum(1.0, ops.sum(m)))
 
 
 class _Observed:
@@ -117,13 +134,17 @@ class ObservedSparseAccuracy(_Observed, keras.metrics.SparseCategoricalAccuracy)
 
 
 @keras.saving.register_keras_serializable(package="specdsl")
-class ObservedMAE(keras.metrics.MeanAbsoluteError):
-    """Mean absolute error over observed (non-NaN) targets."""
+class ObservedMAE(keras.metrics.Mean):
+    """Mean absolute error over observed (non-NaN) target values, whatever the target's shape."""
+
+    def __init__(self, name: str = "mae", dtype: Any = None) -> None:
+        super().__init__(name=name, dtype=dtype)
 
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        y = ops.cast(y_true, "float32")
+        y, p = _flat(y_true), _flat(y_pred)
         m = ops.cast(ops.logical_not(ops.isnan(y)), "float32")
-        return super().update_state(ops.where(m > 0, y, ops.zeros_like(y)), y_pred, sample_weight=m)
+        error = ops.abs(ops.where(m > 0, y - p, ops.zeros_like(y)))
+        return super().update_state(ops.reshape(error, (-1,)), sample_weight=ops.reshape(m, (-1,)))
 
 
 __all__ = ["MaskedBinaryCrossentropy", "MaskedSparseCrossentropy", "MaskedMSE", "ObservedBinaryAccuracy",

@@ -9,6 +9,7 @@ parameter report and the built model agree, as for any spec.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -32,8 +33,8 @@ class Plan:
     outputs: list[OutputSpec]
     preset: Preset
     graph: LayerGraph
-    output_length: int | None = None  # profile heads: the predicted window
     examples: dict[str, int] = field(default_factory=dict)  # per role: examples one epoch reads
+    facts: dict[str, Any] = field(default_factory=dict)  # what head kinds find for readers (output_length)
 
     @property
     def target_fields(self) -> list[str]:
@@ -66,12 +67,19 @@ def _input_shapes(ir: TrainingIR, fields: Fields) -> dict[str, tuple[int, ...]]:
 
 
 def _bind_shape_params(preset: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> None:
-    """A preset input declared ``cells x cpg_wlen`` takes those parameters from the data's shape."""
+    """A preset input declared ``cells x cpg_wlen`` takes those parameters from the data's shape;
+    a value the user set that disagrees with the data is an error, not silently overridden."""
     declared = preset.param_defaults()
     for decl in preset.inputs:
         for dim, value in zip(decl.shape, shapes.get(decl.name, ())):
-            if isinstance(dim, str) and dim in declared and dim not in params:
-                params[dim] = value
+            if not isinstance(dim, str) or dim not in declared:
+                continue
+            if dim in params and params[dim] != value:
+                raise SpecError(f"parameter {dim} = {params[dim]} disagrees with the data, which gives input "
+                                f"'{decl.name}' {'x'.join(map(str, shapes[decl.name]))}",
+                                path=f"model.architecture.params.{dim}",
+                                hint=f"leave {dim} out (it is taken from the data) or set it to {value}")
+            params[dim] = value
 
 
 def _resolve_heads(ir: TrainingIR, fields: Fields, body_shape: tuple) -> list[ResolvedHead]:
@@ -85,6 +93,27 @@ def _resolve_heads(ir: TrainingIR, fields: Fields, body_shape: tuple) -> list[Re
         kind.check_body(rh, body_shape)
         out.append(rh)
     return out
+
+
+def layer_matches(pattern: str, name: str) -> bool:
+    """``re.match`` against the layer name or its DeepCpG spelling (``dna_conv1`` ↔ ``dna/conv1``)."""
+    return bool(re.match(pattern, name) or re.match(pattern, name.replace("_", "/", 1)))
+
+
+def _check_trainability(ir: TrainingIR, graph: LayerGraph, outputs: list[OutputSpec]) -> None:
+    """A pattern that matches no layer is a mistake, not a no-op (the names are in ``specdsl params``)."""
+    layers = [n.name for n in graph.layers if n.params and n.name not in {o.layer for o in outputs}]
+    for pattern in ir.trainability.trainable + ir.trainability.not_trainable:
+        try:
+            hit = any(layer_matches(pattern, name) for name in layers)
+        except re.error as err:
+            raise SpecError(f"'{pattern}' is not a valid regular expression: {err}", path=ir.trainability.path) \
+                from None
+        if not hit:
+            raise SpecError(f"'{pattern}' matches no layer with weights", path=ir.trainability.path,
+                            expected="a regular expression over layer names such as "
+                                     + ", ".join(layers[:4]) + (", …" if len(layers) > 4 else ""),
+                            hint="'specdsl params' lists the layer names; DeepCpG's dna/… spelling works too")
 
 
 def _ordered_outputs(heads: list[ResolvedHead]) -> list[OutputSpec]:
@@ -134,6 +163,7 @@ def _make_plan(ir: TrainingIR) -> Plan:
                      heads=tuple(Heads(o.layer, 1, Ref(o.source or last), o.chain) for o in outputs))
     graph = build_graph(preset, params, shapes)
     graph.name = ir.model_name or ir.body.label or graph.name
+    _check_trainability(ir, graph, outputs)
     by_field = {inp.field: shapes[inp.name] for inp in ir.inputs}
     plan = Plan(ir, reader, fields, by_field, params, heads, outputs, preset, graph)
     groups = plan.heads_by_kind()

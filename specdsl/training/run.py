@@ -10,7 +10,6 @@ metrics, callbacks and history entries; readers their ``tf.data`` pipelines.
 from __future__ import annotations
 
 import math
-import re
 import shutil
 import time
 from collections.abc import Sequence
@@ -122,15 +121,16 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
 
 def _set_trainability(model: Any, plan: Plan) -> None:
     """DeepCpG's rules: not-trainable patterns first, trainable ones re-enable; output layers always train."""
+    from .plan import layer_matches
+
     rules = plan.ir.trainability
     outputs = {o.layer for o in plan.outputs}
-    frozen = list(rules.not_trainable) + ([".*"] if rules.heads_only else [])
     for layer in model.layers:
         if layer.name in outputs or not layer.weights:
             continue
-        if any(re.match(p, layer.name) for p in frozen):
+        if any(layer_matches(p, layer.name) for p in rules.not_trainable):
             layer.trainable = False
-        if any(re.match(p, layer.name) for p in rules.trainable):
+        if any(layer_matches(p, layer.name) for p in rules.trainable):
             layer.trainable = True
 
 
@@ -242,7 +242,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     callbacks.append(writer)
     curves = paths.learning_curves()
     if curves is not None:
-        callbacks.append(LearningCurves(*curves, plan.display_names()))
+        callbacks.append(LearningCurves(*curves, plan.display_names(), previous=previous))
     if resume or schedule.epochs > 1:
         callbacks.insert(0, keras.callbacks.BackupAndRestore(str(paths.backup), delete_checkpoint=True))
     if console is not None:
@@ -256,10 +256,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
                   shuffle=False)
     except KeyboardInterrupt:
         interrupted = True
-        if early.best_weights is not None:
-            model.set_weights(early.best_weights)
-    if paths.style == "folder" and early.best_weights is not None:
-        model.set_weights(early.best_weights)  # DeepCpG delivers the best validation epoch
+    if early.best_weights is not None:  # the delivered model is the best epoch, whatever Keras 3.x did at the end
+        model.set_weights(early.best_weights)
     history = writer.history()
     if not interrupted:
         from .final_report import validation_scores
@@ -277,8 +275,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     if nan is not None and nan.where is not None:
         raise TrainingDiverged(
             f"training stopped: the loss became {nan.value} at epoch {nan.where[0] + 1}, batch {nan.where[1] + 1}",
-            hint="lower the learning rate, check the data for empty windows (log of 0 counts), or set a smaller "
-                 "counts-loss-weight; the model and history up to that point were written",
+            hint="lower the learning rate and check the data for values that give infinite losses (for profile "
+                 "heads: windows without reads); the model and history up to that point were written",
             file=str(paths.history))
     if interrupted:
         raise TrainingInterrupted(str(paths.model))

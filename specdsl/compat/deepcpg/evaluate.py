@@ -54,7 +54,7 @@ def model_file(values: list[str] | None) -> Path:
 
 
 def _layout(model: Any, files: list[str], args: Any) -> Any:
-    from ...training.readers.deepcpg_h5 import DeepCpGH5, Layout
+    from ...training.readers.deepcpg_h5 import DeepCpGH5, Layout, open_h5
 
     shapes = {t.name.split(":")[0]: tuple(t.shape[1:]) for t in model.inputs}
     unknown = sorted(set(shapes) - set(MODEL_INPUT_FIELDS))
@@ -71,6 +71,13 @@ def _layout(model: Any, files: list[str], args: Any) -> Any:
                             hint="select the cells the model was trained with (--replicate_names/--nb_replicate)")
         cpg_wlen = int(shapes["cpg_state"][1])
     dna_wlen = int(shapes["dna"][0]) if "dna" in shapes else None
+    with open_h5(files[0]) as h5:
+        widths = {"dna": h5["inputs/dna"].shape[1] if "inputs/dna" in h5 else 0,
+                  "cpg": h5[f"inputs/cpg/{cells[0]}/state"].shape[1] if cells else 0}
+    for what, need, have in (("DNA windows", dna_wlen, widths["dna"]), ("CpG neighbours", cpg_wlen, widths["cpg"])):
+        if need is not None and have < need:
+            raise SpecError(f"the model reads {what} of {need}, but {files[0]} holds {have}", file=files[0],
+                            hint="evaluate on files prepared with the windows the model was trained on")
     return Layout(dna_wlen, cpg_wlen, cells)
 
 
@@ -91,14 +98,14 @@ def evaluate(args: Any) -> dict[str, dict[str, float]]:
     from ...backend.keras_model import load_model
     from ...deepcpg.evaluation import EvalDataWriter, write_eval_report
     from ...metrics import average_blocks, binary_metrics
-    from ...training.readers.deepcpg_h5 import BLOCK_ROWS, DeepCpGH5, _open
+    from ...training.readers.deepcpg_h5 import BLOCK_ROWS, DeepCpGH5, open_h5
 
     for flag in ("batch_size", "nb_sample", "nb_replicate"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise SpecError(f"must be a whole number ≥ 1, got {getattr(args, flag)}", path=f"--{flag}")
     files = list(args.data_files)
     for f in files:
-        _open(f).close()
+        open_h5(f).close()
     model = load_model(model_file(args.model_files))
     lay = _layout(model, files, args)
     outputs = _outputs(model, files)
@@ -123,7 +130,7 @@ def evaluate(args: Any) -> dict[str, dict[str, float]]:
 
     try:
         for path in files:
-            with _open(path) as h5:
+            with open_h5(path) as h5:
                 n = int(h5["pos"].shape[0])
                 chromo_all, pos_all = h5["chromo"][:], h5["pos"][:]
                 labels_all = {name: np.asarray(h5[f"outputs/{name}"][:]) for name in outputs.values()}

@@ -109,14 +109,14 @@ def trained_part(value: str, part: str) -> tuple[str, Path]:
         raise SpecError(f"no trained model here: expected {model}", path=f"--{part}_model",
                         hint="give the --out_dir of an earlier 'specdsl deepcpg train' run, or a model name")
     try:
-        options = json.loads(history.read_text())["config"]["options"]
+        parts = json.loads(history.read_text())["config"]["architecture"]
     except (OSError, ValueError, KeyError, TypeError):
         raise SpecError(f"cannot tell which {part} architecture {model} holds: {history} is missing or was not "
                         "written by 'specdsl deepcpg train'", path=f"--{part}_model") from None
-    name = options.get(f"{part}_model")
+    name = parts.get(part)
     if not name:
         raise SpecError(f"the model in {path} has no {part} part", path=f"--{part}_model")
-    return str(name[0] if isinstance(name, list) else name), model
+    return str(name), model
 
 
 def _model_name(value: list[str] | None, part: str) -> tuple[str | None, str | None]:
@@ -166,12 +166,27 @@ def _body(args: Any) -> tuple[BodyIR, tuple[InputIR, ...]]:
     return BodyIR(body.preset, body.params, body.label, start), tuple(inputs)
 
 
+def architecture_of(body: BodyIR) -> dict[str, str]:
+    """The preset behind each part ({"dna": "CnnL2h128", …}), recorded so a later stage can rebuild it."""
+    params = body.params_dict()
+    if body.preset.name == "DeepCpG":
+        return {part: str(params[f"{part}_model"]) for part in ("dna", "cpg", "joint")}
+    return {next(p for p, fam in FAMILIES.items() if fam == body.preset.family): body.preset.name}
+
+
 def _trainability(args: Any) -> TrainabilityIR:
+    """dcpg_train.py's ``set_trainability``: --fine_tune / --train_models first, then --trainable and
+    --not_trainable where those left the list empty.  Patterns may use DeepCpG's ``dna/…`` names."""
+    trainable: list[str] = []
+    frozen: list[str] = []
     if args.fine_tune:
-        return TrainabilityIR(heads_only=True)
-    if args.train_models:
-        return TrainabilityIR(trainable=tuple(f"{m}_" for m in args.train_models), not_trainable=(".*",))
-    return TrainabilityIR(tuple(args.trainable or ()), tuple(args.not_trainable or ()))
+        frozen.append(".*")
+    elif args.train_models:
+        frozen.append(".*")
+        trainable += [f"{m}/" for m in args.train_models]
+    trainable = trainable or list(args.trainable or ())
+    frozen = frozen or list(args.not_trainable or ())
+    return TrainabilityIR(tuple(trainable), tuple(frozen), "--trainable/--not_trainable")
 
 
 def training_ir(args: Any) -> TrainingIR:
@@ -190,7 +205,8 @@ def training_ir(args: Any) -> TrainingIR:
                           val_examples=args.nb_val_sample,
                           max_time_s=None if args.max_time is None else args.max_time * 3600,
                           stop_file=args.stop_file)
-    config = {"kind": KIND, "options": {k: v for k, v in vars(args).items() if not k.startswith("_")}}
+    config = {"kind": KIND, "options": {k: v for k, v in vars(args).items() if not k.startswith("_")},
+              "architecture": architecture_of(body)}
     return TrainingIR(KIND, "specdsl deepcpg train", inputs, body, (head,), data,
                       OptimizerIR("adam", args.learning_rate), schedule,
                       RuntimeIR("DEBUG" if args.verbose else "INFO", args.seed), OutputIR(args.out_dir, "folder",

@@ -21,6 +21,7 @@ Everything but ``compile_parts`` and ``callbacks`` runs without TensorFlow.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,11 +68,14 @@ class HeadKind:
     def schema(self) -> Schema:
         raise NotImplementedError
 
-    def from_config(self, item: dict[str, Any], path: str) -> HeadIR:
-        """A defaults-applied config item → the IR; the kind's own keys become its settings."""
+    def from_config(self, item: dict[str, Any], path: str, model: dict[str, Any] | None = None) -> HeadIR:
+        """A defaults-applied config item → the IR; the kind's own keys become its settings.
+
+        ``model`` is the config's model section, for kinds whose outputs depend on it."""
         from ...config.training_ir import settings
 
-        values = {k.replace("-", "_"): v for k, v in item.items() if k not in ("kind", "head-name")}
+        values = {k.replace("-", "_"): tuple(v) if isinstance(v, list) else v for k, v in item.items()
+                  if k not in ("kind", "head-name")}
         return HeadIR(self.name, item["head-name"], settings(values), path)
 
     def resolve(self, head: HeadIR, index: int, available: dict[str, tuple[int, ...]]) -> ResolvedHead:
@@ -109,7 +113,8 @@ class HeadKind:
 
 
 _KINDS: dict[str, HeadKind] = {}
-_MODULES = ("profile", "binary", "multiclass", "regression")
+_MODULES = tuple(m.name for m in pkgutil.iter_modules(__path__) if m.name != "selection")  # one kind a module
+_ORDER = ("profile", "binary", "multiclass", "regression")  # how docs and templates list them
 
 
 def register(kind: HeadKind) -> HeadKind:
@@ -121,7 +126,7 @@ def all_head_kinds() -> dict[str, HeadKind]:
     for module in _MODULES:  # each module registers itself once; already-imported ones cost nothing
         importlib.import_module(f"{__name__}.{module}")
     # in _MODULES order, whatever order they were first imported in (docs and schemas are stable)
-    rank = {m: i for i, m in enumerate(_MODULES)}
+    rank = {m: i for i, m in enumerate(_ORDER)}
     return dict(sorted(_KINDS.items(), key=lambda kv: rank.get(type(kv[1]).__module__.rsplit(".", 1)[-1], 99)))
 
 

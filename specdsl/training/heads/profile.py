@@ -39,6 +39,24 @@ class ProfileHead(HeadKind):
         return bpreveal_head_schema({"kind": constant("This head's kind; a head without one is a profile head.",
                                                       "profile", optional=True)})
 
+    def from_config(self, item: dict[str, Any], path: str, model: dict[str, Any] | None = None) -> Any:
+        """BPReveal's head keys, plus the model's output length and profile width.
+
+        A preset's own ``output_filter_width`` parameter wins over ``model.output-filter-width``.
+        """
+        from dataclasses import replace
+
+        from ...config.training_ir import settings
+
+        model = model or {}
+        width = model.get("output-filter-width", DEFAULT_OUTPUT_FILTER_WIDTH)
+        defaults = model.get("preset-defaults") or {}
+        if "output_filter_width" in defaults and not isinstance(model.get("architecture"), str):
+            width = (model.get("preset-params") or {}).get("output_filter_width", defaults["output_filter_width"])
+        head = super().from_config(item, path, model)
+        return replace(head, settings=head.settings + settings(output_length=model.get("output-length"),
+                                                                output_filter_width=int(width)))
+
     def resolve(self, head: Any, index: int, available: dict[str, tuple[int, ...]]) -> ResolvedHead:
         width = int(head.get("output_filter_width", DEFAULT_OUTPUT_FILTER_WIDTH))
         tasks = int(head.get("num_tasks"))
@@ -62,9 +80,9 @@ class ProfileHead(HeadKind):
         wanted = heads[0].head.get("output_length")
         if wanted is not None:
             check_lengths(plan.preset, length, int(wanted), plan.params, path="output-length")
-            plan.output_length = int(wanted)
+            plan.facts["output_length"] = int(wanted)
         else:
-            plan.output_length = min(lengths_for_input(plan.preset, length, plan.params).outputs.values())
+            plan.facts["output_length"] = min(lengths_for_input(plan.preset, length, plan.params).outputs.values())
 
     def prepare(self, heads: list[ResolvedHead], plan: Any) -> None:
         """ĉ and empty windows from the files (one pass each)."""
@@ -72,7 +90,7 @@ class ProfileHead(HeadKind):
 
         data = plan.ir.data
         jitter = int(data.get("max_jitter", 0))
-        length = plan.output_length
+        length = plan.facts["output_length"]
         summaries = {}
         for files, role in ((data.train, True), (data.val, False)):
             for path in files:

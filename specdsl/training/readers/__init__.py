@@ -17,6 +17,7 @@ A reader turns a format's files into named *fields* — model inputs (``sequence
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,10 +39,32 @@ class Fields:
 class Reader:
     name: str = ""
     doc: str = ""
+    needs_val: bool = False  # whether a config must name validation files
+    single_input: str | None = None  # the field an architecture string's one input reads, if fixed
+    aliases: dict[str, str] = {}  # model input name → field, for inputs not named after their field
 
     def schema_properties(self) -> dict[str, Schema]:
         """The reader's own keys in a ``specdsl-train`` config's ``data`` section."""
         return {}
+
+    def input_shape(self, field: str, model: dict[str, Any]) -> tuple[int | None, ...] | None:
+        """A field's shape as the config fixes it (``None``: taken from the files)."""
+        return None
+
+    def bind_inputs(self, preset: Any, model: dict[str, Any], mapping: dict[str, str]) -> tuple[Any, ...]:
+        """The model's inputs bound to fields: ``inputs`` map, else the reader's aliases, else the name."""
+        from ...config.training_ir import InputIR
+
+        unknown = sorted(set(mapping) - {i.name for i in preset.inputs})
+        if unknown:
+            raise SpecError(f"inputs names '{unknown[0]}', which the model does not have",
+                            path=f"inputs.{unknown[0]}", expected="one of " + ", ".join(i.name for i in preset.inputs))
+        out = []
+        for decl in preset.inputs:
+            name = mapping.get(decl.name) or self.single_input or self.aliases.get(decl.name, decl.name)
+            shape = self.input_shape(name, model) or tuple(None for _ in decl.shape)
+            out.append(InputIR(decl.name, shape, decl.dtype, name))
+        return tuple(out)
 
     def fields(self, ir: Any) -> Fields:
         raise NotImplementedError
@@ -60,7 +83,7 @@ class Reader:
 
 
 _READERS: dict[str, Reader] = {}
-_MODULES = ("bpreveal_h5", "deepcpg_h5")
+_MODULES = tuple(m.name for m in pkgutil.iter_modules(__path__))  # every module here is one reader
 
 
 def register(reader: Reader) -> Reader:

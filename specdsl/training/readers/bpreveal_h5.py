@@ -13,7 +13,7 @@ import numpy as np
 
 from ...config.schema import Schema, integer
 from ...errors import SpecError
-from ..data import SEQUENCE, check_dataset, make_dataset
+from ..data import BASES, SEQUENCE, check_dataset, make_dataset
 from ..heads.profile import counts_field, profile_field
 from . import Fields, Reader, files_of, register
 
@@ -25,6 +25,13 @@ def _profile_heads(ir: Any) -> list[Any]:
 class BPRevealH5(Reader):
     name = "bpreveal-h5"
     doc = "BPReveal prepareTrainingData HDF5: one-hot sequence + one profile dataset per head"
+    needs_val = True
+    single_input = SEQUENCE
+
+    def input_shape(self, field: str, model: dict[str, Any]) -> tuple[int | None, ...] | None:
+        if model.get("input-length") is None:
+            raise SpecError("model.input-length is needed to read bpreveal-h5 files", path="model.input-length")
+        return (int(model["input-length"]), BASES)
 
     def schema_properties(self) -> dict[str, Schema]:
         return {"max-jitter": integer("The largest random shift of each region during training, in bases; must "
@@ -43,13 +50,17 @@ class BPRevealH5(Reader):
 
     def _layout(self, plan: Any) -> tuple[int, int, int, list[int], list[str]]:
         heads = _profile_heads(plan.ir)
-        return (plan.input_shapes[SEQUENCE][0], plan.output_length, int(plan.ir.data.get("max_jitter", 0)),
+        return (plan.input_shapes[SEQUENCE][0], plan.facts["output_length"], int(plan.ir.data.get("max_jitter", 0)),
                 [int(h.get("num_tasks")) for h in heads], [h.name for h in heads])
 
     def check(self, plan: Any, role: str) -> int:
         length, out, jitter, tasks, names = self._layout(plan)
+        files = files_of(plan, role)
+        if len(files) != 1:
+            raise SpecError(f"{self.name} reads one {role} file, got {len(files)}", hint="BPReveal writes one HDF5 "
+                            "file per split; join them with prepareTrainingData")
         total = 0
-        for path in files_of(plan, role):
+        for path in files:
             total += check_dataset(path, length, out, jitter, tasks, head_names=names)
         return total
 
@@ -58,8 +69,6 @@ class BPRevealH5(Reader):
 
     def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
         files = files_of(plan, role)
-        if len(files) != 1:
-            raise SpecError(f"{self.name} reads one {role} file, got {len(files)}", path=f"data.{role}")
         length, out, jitter, tasks, head_names = self._layout(plan)
         fields = [profile_field(i) for i in range(len(tasks))] + [counts_field(i) for i in range(len(tasks))]
         ds = make_dataset(files[0], length, out, jitter, tasks, plan.ir.schedule.batch_size, shuffle=shuffle,

@@ -59,7 +59,7 @@ def centre(width: int, wanted: int) -> slice:
     return slice(start, start + wanted)
 
 
-def _open(path: str) -> Any:
+def open_h5(path: str) -> Any:
     import h5py
 
     if not os.path.isfile(path):
@@ -90,6 +90,7 @@ class Layout:
 class DeepCpGH5(Reader):
     name = "deepcpg-h5"
     doc = "DeepCpG data chunks: DNA windows, neighbouring CpG states/distances per cell, one label per cell"
+    aliases = {"cpg_state": "cpg/state", "cpg_dist": "cpg/dist"}  # DeepCpG's presets name their inputs so
 
     def schema_properties(self) -> dict[str, Schema]:
         return {
@@ -113,7 +114,7 @@ class DeepCpGH5(Reader):
         if first is None:
             raise SpecError("no training files given", path=f"{data.path}.train")
         wants = {i.field for i in ir.inputs}
-        with _open(first) as h5:
+        with open_h5(first) as h5:
             dna_wlen = None
             if "dna" in wants:
                 if "inputs/dna" not in h5:
@@ -145,12 +146,12 @@ class DeepCpGH5(Reader):
 
     @staticmethod
     def cells_of(path: str) -> list[str]:
-        with _open(path) as h5:
+        with open_h5(path) as h5:
             return _groups(h5, "inputs/cpg")
 
     @staticmethod
     def outputs_of(path: str) -> list[str]:
-        with _open(path) as h5:
+        with open_h5(path) as h5:
             return [f"cpg/{c}" for c in _groups(h5, "outputs/cpg")]
 
     @staticmethod
@@ -174,7 +175,7 @@ class DeepCpGH5(Reader):
         if lay.cpg_wlen is not None:
             for name in ("cpg/state", "cpg/dist"):
                 inputs[name] = ((len(lay.cells), lay.cpg_wlen), "float32")
-        with _open(ir.data.train[0]) as h5:
+        with open_h5(ir.data.train[0]) as h5:
             targets = {f"cpg/{c}": () for c in _groups(h5, "outputs/cpg")}
         return Fields(inputs, targets, {"layout": lay})
 
@@ -186,7 +187,7 @@ class DeepCpGH5(Reader):
         limit = plan.ir.schedule.train_examples if role == "train" else plan.ir.schedule.val_examples
         total = 0
         for path in files_of(plan, role):
-            with _open(path) as h5:
+            with open_h5(path) as h5:
                 missing = [d for d in needed if d not in h5]
                 if missing:
                     cells = _groups(h5, "inputs/cpg") or _groups(h5, "outputs/cpg")
@@ -225,7 +226,7 @@ class DeepCpGH5(Reader):
         for path in ir.data.train:
             if left <= 0:
                 break
-            with _open(path) as h5:
+            with open_h5(path) as h5:
                 values = np.asarray(h5[f"outputs/{target}"][: int(min(left, h5[f"outputs/{target}"].shape[0]))])
             out.append(values.astype(np.float64))
             left -= len(values)
@@ -238,7 +239,7 @@ class DeepCpGH5(Reader):
         limit = plan.examples[role]
         out, seen = [], 0
         for path in files_of(plan, role):
-            with _open(path) as h5:
+            with open_h5(path) as h5:
                 n = int(h5[self._datasets(plan.fields.facts["layout"], plan.target_fields)[0]].shape[0])
             for start in range(0, n, BLOCK_ROWS):
                 if seen >= limit:
@@ -251,7 +252,7 @@ class DeepCpGH5(Reader):
     def read_block(self, lay: Layout, path: str, start: int, stop: int, names: list[str]) -> dict[str, np.ndarray]:
         """Preprocessed fields of rows [start, stop) of one file (pure NumPy; also used by evaluation)."""
         out: dict[str, np.ndarray] = {}
-        with _open(path) as h5:
+        with open_h5(path) as h5:
             if "dna" in names:
                 codes = h5["inputs/dna"][start:stop]
                 out["dna"] = one_hot(codes[:, centre(codes.shape[1], lay.dna_wlen)])
