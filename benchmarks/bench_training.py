@@ -33,7 +33,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -47,7 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # measure this checkout, even without an editable install
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # quiet TensorFlow's start-up; no effect on timing
 
-from machine_info import cpu_model, usable_cores, version  # noqa: E402
+from machine_info import render_results, training_machine  # noqa: E402
 
 from specdsl.backend.quiet import import_keras  # noqa: E402
 from specdsl.config import load_config_text  # noqa: E402
@@ -256,24 +255,7 @@ def measure_pipeline(path: Path, geo: Geometry, args: argparse.Namespace, names:
 
 
 def machine(tf: Any) -> dict[str, str]:
-    cpu = cpu_model()
-    usable = usable_cores()
-    gpus = []
-    for gpu in tf.config.list_physical_devices("GPU"):
-        try:
-            gpus.append(tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name))
-        except (RuntimeError, ValueError):
-            gpus.append(gpu.name)
-
-    return {
-        "CPU": cpu,
-        "cores": f"{usable} usable of {os.cpu_count()}",
-        "GPU": ", ".join(gpus) or "none (CPU only)",
-        "OS": f"{platform.system()} {platform.release()}",
-        "Python": platform.python_version(),
-        "TensorFlow": version("tensorflow"),
-        "Keras": version("keras"),
-    }
+    return training_machine(tf)
 
 
 def render(geo: Geometry, params: int, diff: float, model_rates: dict[str, Rates], steps: int,
@@ -308,17 +290,7 @@ def render(geo: Geometry, params: int, diff: float, model_rates: dict[str, Rates
          "must be > 1 for the model never to wait on data: " + ("met" if feed > 1 else "NOT met")),
     ]
     command = " ".join([".venv/bin/python", "benchmarks/bench_training.py", *args.argv])
-    if args.markdown:
-        out = ["| measurement | result | notes |", "| --- | ---: | --- |"]
-        out += [f"| {a} | {b} | {c} |" for a, b, c in rows]
-        out += ["", "| machine | |", "| --- | --- |"]
-        out += [f"| {k} | {v} |" for k, v in info.items()]
-        out += ["", f"Command: `{command}`"]
-        return "\n".join(out)
-    width = max(len(a) for a, _, _ in rows)
-    out = [f"{a:<{width}}  {b}\n{'':<{width}}  {c}" for a, b, c in rows]
-    out += [""] + [f"{k:<11} {v}" for k, v in info.items()]
-    return "\n".join(out)
+    return render_results(rows, info, command, args.markdown)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
