@@ -134,7 +134,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     return run_training(ir, resume=args.resume)
 
 
-def run_training(ir: Any, *, resume: bool = False) -> int:
+def run_training(ir: Any, *, resume: bool = False, resume_hint: str = "the same command and") -> int:
     """Train and report in plain words; shared by ``train`` and the adapters' train verbs."""
     from .training.paths import Paths
     from .training.run import EXIT_INTERRUPTED, TrainingInterrupted, artifact_list, loss_fell, train
@@ -143,17 +143,21 @@ def run_training(ir: Any, *, resume: bool = False) -> int:
     paths = Paths.of(ir.output)
     try:
         result = train(ir, resume=resume, console=console)
-    except TrainingInterrupted:
-        print(f"interrupted: the best weights so far are in {paths.model} and the history in {paths.history}",
-              file=sys.stderr)
+    except TrainingInterrupted as stop:
+        if not stop.wrote:
+            print("interrupted before the first epoch finished: nothing was written", file=sys.stderr)
+        else:
+            print(f"interrupted: the best weights so far are in {paths.model} and the history in {paths.history}; "
+                  f"continue with {resume_hint} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     losses = result.history.get("loss", [])
-    trend = "fell" if loss_fell(result.history) else "did not fall"
     first = f"{losses[0]:.4g}" if losses else "?"
     last = f"{losses[-1]:.4g}" if losses else "?"
+    trend = (f"loss {first}" if len(losses) < 2 else
+             f"loss {'fell' if loss_fell(result.history) else 'did not fall'} ({first} → {last})")
     why = "; stopped early" if result.stopped_early else (f"; stopped: {result.stop_reason}"
                                                             if result.stop_reason else "")
-    print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; loss {trend} ({first} → {last}){why}")
+    print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; {trend}{why}")
     for name, scores in result.scores.items():
         shown = ", ".join(f"{k.upper()} {scores[k]:.3f}" for k in ("auc", "acc", "mcc", "mse", "r")
                           if isinstance(scores.get(k), float))

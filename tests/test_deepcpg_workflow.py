@@ -133,6 +133,9 @@ def test_data_file_errors_point_at_the_config_key(data: Path, tmp_path: Path, ca
     (["--filter_weights", "w.h5"], ["--filter_weights", "not supported"]),
     (["--dna_model", "CnnL2h12"], ["unknown DNA model 'CnnL2h12'", "did you mean 'CnnL2h128'"]),
     (["--learning_rate", "0"], ["--learning_rate", "(0, 1]"]),
+    (["--dropout", "1.5"], ["--dropout: must lie in [0, 1), got 1.5"]),
+    (["--cpg_wlen", "7"], ["--cpg_wlen: must be even", "use 8"]),
+    (["--not_trainable", "dnaa/"], ["--trainable/--not_trainable", "matches no layer"]),
 ])
 def test_mistakes_exit_2_naming_the_option_and_write_nothing(data: Path, tmp_path: Path, capsys, argv: list[str],
                                                              words: list[str]) -> None:
@@ -144,6 +147,24 @@ def test_mistakes_exit_2_naming_the_option_and_write_nothing(data: Path, tmp_pat
     err = capsys.readouterr().err
     assert all(w in err for w in words), err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_prefixes_of_options_work_as_in_dcpg_train() -> None:
+    from specdsl.compat.deepcpg.train import build_parser
+
+    args = build_parser().parse(["c1.h5", "--nb_ep", "3", "--learning_rate_d", "0.9"])
+    assert (args.nb_epoch, args.learning_rate_decay) == (3, 0.9)
+
+
+def test_output_places_are_checked_before_any_work(data: Path, tmp_path: Path, capsys) -> None:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    profiles = sorted(str(p) for p in (data / "cpg").iterdir())
+    assert main(["deepcpg", "data", "--cpg_profiles", *profiles, "--out_dir", str(a_file)]) == 2
+    assert "--out_dir: is a file, not a folder" in capsys.readouterr().err
+    assert main(["deepcpg", "eval", *chunks(data, "3"), "--model_files", str(tmp_path), "--out_data",
+                 str(tmp_path)]) == 2
+    assert "--out_data: is a folder" in capsys.readouterr().err
 
 
 def test_a_missing_data_file_is_named(data: Path, tmp_path: Path, capsys) -> None:

@@ -112,6 +112,20 @@ def test_ctrl_c_writes_best_model_and_history(data: Path) -> None:
     assert len(json.loads((data / "run.history.json").read_text())["loss"]) == 2
 
 
+class _BatchInterrupt(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_before_the_first_epoch_keeps_the_earlier_model(data: Path) -> None:
+    ir = load_config_text(config(data, epochs=1), "cfg.json")
+    train(ir)
+    before = (data / "run.keras").read_bytes()
+    with pytest.raises(TrainingInterrupted) as info:
+        train(ir, extra_callbacks=[_BatchInterrupt()])
+    assert info.value.wrote is False and (data / "run.keras").read_bytes() == before
+
+
 def test_wrong_lengths_and_files_are_reported_before_training(data: Path) -> None:
     with pytest.raises(SpecError, match="use input-length 118"):
         train(load_config_text(config(data, output=90), "cfg.json"))

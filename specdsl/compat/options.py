@@ -20,20 +20,22 @@ class ToolParser(argparse.ArgumentParser):
     """``prog`` is the command as the user types it, e.g. ``specdsl deepcpg train``."""
 
     def __init__(self, prog: str, tool: str, description: str = "") -> None:
-        super().__init__(prog=prog, description=description, allow_abbrev=False)
+        # Unambiguous prefixes (--nb_ep) work, as in the tools' own argparse parsers.
+        super().__init__(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
         self.tool = tool
         self._unsupported: dict[str, str] = {}
 
     def unsupported(self, *flags: str, nargs: Any = None, why: str = "") -> None:
         """Declare options of the original tool that specdsl refuses (with ``why``)."""
-        kwargs: dict[str, Any] = {"help": argparse.SUPPRESS, "default": None, "dest": f"_unsupported_{flags[0]}"}
+        note = f"not supported by specdsl: {why}" if why else "not supported by specdsl"
+        kwargs: dict[str, Any] = {"help": note, "default": None, "dest": f"_unsupported_{flags[0]}"}
         if nargs == 0:
             kwargs["action"] = "store_true"
         elif nargs is not None:
             kwargs["nargs"] = nargs
         self.add_argument(*flags, **kwargs)
         for flag in flags:
-            self._unsupported[flag] = why or f"{flags[0]} is an option of {self.tool} that specdsl does not support"
+            self._unsupported[flag] = why or f"{flags[0]} is an option of {self.tool} that specdsl does not implement"
 
     def parse(self, argv: Sequence[str]) -> argparse.Namespace:
         """Parse ``argv``; unknown and unsupported options are SpecErrors naming them."""
@@ -46,9 +48,8 @@ class ToolParser(argparse.ArgumentParser):
                                 hint=did_you_mean(flag, known) or f"see '{self.prog} --help'")
             raise SpecError(f"unexpected argument '{extra}' for {self.prog}", hint=f"see '{self.prog} --help'")
         for flag, why in self._unsupported.items():
-            dest = f"_unsupported_{self._primary(flag)}"
-            value = getattr(args, dest, None)
-            if value not in (None, False, []) and flag in argv_flags(argv):
+            value = getattr(args, f"_unsupported_{self._primary(flag)}", None)
+            if value not in (None, False):
                 raise SpecError(f"not supported: {why}", path=flag)
         return args
 
@@ -62,8 +63,4 @@ class ToolParser(argparse.ArgumentParser):
         raise SpecError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 
-def argv_flags(argv: Sequence[str]) -> set[str]:
-    return {a.split("=", 1)[0] for a in argv if a.startswith("-")}
-
-
-__all__ = ["ToolParser", "argv_flags"]
+__all__ = ["ToolParser"]

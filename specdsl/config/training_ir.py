@@ -92,8 +92,14 @@ class DataIR(_WithSettings):
     train_key: str = "data.train"  # how messages name where the files were given
     val_key: str = "data.val"
 
+    option_names: Settings = ()  # setting → how the user wrote it (--dna_wlen); default data.dna-wlen
+
     def key(self, role: str) -> str:
         return self.train_key if role == "train" else self.val_key
+
+    def name_of(self, setting: str) -> str:
+        named = dict(self.option_names).get(setting)
+        return named or f"{self.path}.{setting.replace('_', '-')}"
 
 
 @dataclass(frozen=True)

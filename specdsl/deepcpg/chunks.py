@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import tempfile
 import zlib
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -110,6 +111,12 @@ def check_out_dir(out_dir: str | Path) -> Path:
     if not os.access(probe, os.W_OK | os.X_OK):
         what = "cannot write into this folder" if probe == path else f"cannot create {path} here"
         raise SpecError(f"{what}: permission denied", file=str(probe), path="--out_dir")
+    try:  # access() says yes to root everywhere, and some file systems refuse anyway: try it
+        fd, tmp = tempfile.mkstemp(dir=probe, prefix=".specdsl-probe-")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as err:
+        raise SpecError(f"cannot write here: {err.strerror}", file=str(probe), path="--out_dir") from None
     return path
 
 

@@ -195,6 +195,11 @@ def prepare_data(options: DataPrepOptions, *, log: Log | None = None, verbose: b
     say: Log = log or (lambda _msg: None)
     started = time.perf_counter()
     options.validate()
+    out_dir = check_out_dir(options.out_dir)  # before any work, so a bad --out_dir costs nothing
+    earlier = sorted(out_dir.glob("c*_*-*.h5")) if out_dir.is_dir() else []
+    if earlier:
+        say(f"warning: {out_dir} already holds {len(earlier)} chunk file(s) ({earlier[0].name} …); files of the same "
+            "name are replaced, the others stay and match globs such as c1_*.h5 — use an empty --out_dir")
     chromos = tuple(dict.fromkeys(format_chromo(c) for c in options.chromos)) if options.chromos else None
     rng = np.random.RandomState(options.seed)
     profiles = read_profiles(options.cpg_profiles, chromos=chromos, nb_sample=options.nb_sample,
@@ -213,7 +218,7 @@ def prepare_data(options: DataPrepOptions, *, log: Log | None = None, verbose: b
         raise SpecError(f"chromosome name '{bad[0]}' cannot be part of a file name", file=options.cpg_profiles[0]
                         if options.cpg_profiles else options.pos_file)
     dna = resolve_dna_files(options.dna_files, plan) if options.dna_files else {}
-    writer = ChunkWriter(check_out_dir(options.out_dir))
+    writer = ChunkWriter(out_dir)
     result = DataPrepResult(writer.out_dir, writer.files, {}, profiles, CpgCheck() if dna else None)
     try:
         for chromo, sites in plan.items():

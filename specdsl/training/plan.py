@@ -9,12 +9,13 @@ parameter report and the built model agree, as for any spec.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..config.training_ir import TrainingIR
-from ..errors import SpecError, quoted_list
+from ..errors import ImpossibleShape, SpecError, quoted_list
 from ..ir import Heads, Preset, Ref
 from ..lowering import LayerGraph
 from ..model import build_graph
@@ -147,6 +148,17 @@ def _check_files(plan: Plan, role: str) -> int:
         raise
 
 
+def _build(preset: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> LayerGraph:
+    """The layer graph; an input too short for the architecture says what the data gave."""
+    try:
+        return build_graph(preset, params, shapes)
+    except ImpossibleShape as err:
+        given = ", ".join(f"{name} {'x'.join(map(str, shape))}" for name, shape in shapes.items())
+        err.hint = (f"the data gives {given}: use longer windows, or an architecture that needs shorter ones"
+                    if err.hint else err.hint)
+        raise
+
+
 def _make_plan(ir: TrainingIR) -> Plan:
     reader = get_reader(ir.data.reader)
     fields = reader.fields(ir)
@@ -155,13 +167,13 @@ def _make_plan(ir: TrainingIR) -> Plan:
     params = ir.body.params_dict()
     _bind_shape_params(body, params, shapes)
     last = body.nodes[-1].name
-    ends = build_graph(replace(body, heads=(), outputs=(last,)), params, shapes)
+    ends = _build(replace(body, heads=(), outputs=(last,)), params, shapes)
     body_shape = next(iter(ends.output_shapes().values()))
     heads = _resolve_heads(ir, fields, body_shape)
     outputs = _ordered_outputs(heads)
     preset = replace(body, outputs=(),
                      heads=tuple(Heads(o.layer, 1, Ref(o.source or last), o.chain) for o in outputs))
-    graph = build_graph(preset, params, shapes)
+    graph = _build(preset, params, shapes)
     graph.name = ir.model_name or ir.body.label or graph.name
     _check_trainability(ir, graph, outputs)
     by_field = {inp.field: shapes[inp.name] for inp in ir.inputs}
@@ -169,6 +181,10 @@ def _make_plan(ir: TrainingIR) -> Plan:
     groups = plan.heads_by_kind()
     for kind_name, rhs in groups.items():
         head_kind(kind_name).check_graph(rhs, plan)
+    shared = sorted(set(ir.data.train) & set(ir.data.val))
+    if shared:
+        logging.getLogger(__name__).warning("%s is both a training and a validation file: validation scores are "
+                                            "not held out", shared[0])
     plan.examples["train"] = _check_files(plan, "train")
     plan.examples["val"] = _check_files(plan, "val") if ir.data.val else 0
     if plan.examples["train"] < ir.schedule.batch_size:

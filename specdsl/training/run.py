@@ -28,7 +28,13 @@ EXIT_INTERRUPTED = 130
 
 
 class TrainingInterrupted(Exception):
-    """Ctrl+C during fit: the best weights and the history were written before this is raised."""
+    """Ctrl+C during fit: the best weights and the history were written before this is raised,
+    unless no epoch had finished (``wrote`` False): then nothing was written, so an earlier
+    result in the same place is never replaced by an unvalidated model."""
+
+    def __init__(self, place: str, wrote: bool = True):
+        super().__init__(place)
+        self.wrote = wrote
 
 
 class TrainingDiverged(SpecError):
@@ -256,6 +262,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
                   shuffle=False)
     except KeyboardInterrupt:
         interrupted = True
+    if interrupted and not writer.history().get("loss"):
+        raise TrainingInterrupted(str(paths.model), wrote=False)
     if early.best_weights is not None:  # the delivered model is the best epoch, whatever Keras 3.x did at the end
         model.set_weights(early.best_weights)
     history = writer.history()

@@ -59,9 +59,11 @@ def _logger(log_file: str | None) -> Callable[[str], None]:
 
 
 def main(argv: list[str]) -> int:
+    from ...deepcpg.chunks import check_out_dir
     from ...deepcpg.evaluation import export_profiles
 
     args = build_parser().parse(argv)
+    check_out_dir(args.out_dir)
     log = _logger(args.log_file)
     try:
         written = export_profiles(args.data_file, args.out_dir, args.out_format, output_names=args.output_names,

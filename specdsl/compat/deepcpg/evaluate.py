@@ -88,6 +88,10 @@ def _outputs(model: Any, files: list[str]) -> dict[str, str]:
 
     names = {layer_name(n): n for n in DeepCpGH5.outputs_of(files[0])}
     missing = [o for o in model.output_names if o not in names]
+    if len(missing) == len(model.output_names):
+        raise SpecError(f"the model's outputs ({', '.join(model.output_names)}) are not DeepCpG cell outputs",
+                        path="--model_files", hint="evaluate a model trained by 'specdsl deepcpg train' (or a "
+                        "specdsl-train config with a binary head over cpg/.*)")
     if missing:
         raise SpecError(f"the model predicts '{missing[0]}', which {files[0]} does not hold", file=files[0],
                         hint="evaluate on files with the same cells the model was trained on")
@@ -103,6 +107,9 @@ def evaluate(args: Any) -> dict[str, dict[str, float]]:
     for flag in ("batch_size", "nb_sample", "nb_replicate"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise SpecError(f"must be a whole number ≥ 1, got {getattr(args, flag)}", path=f"--{flag}")
+    for flag, target in (("--out_report", args.out_report), ("--out_data", args.out_data)):
+        if target and Path(target).is_dir():
+            raise SpecError("is a folder; give a file name", path=flag, file=target)
     files = list(args.data_files)
     for f in files:
         open_h5(f).close()

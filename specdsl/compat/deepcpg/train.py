@@ -51,14 +51,16 @@ def build_parser() -> ToolParser:
     p.add_argument("--cpg_model", nargs="+", help="CpG model name, or the out dir of a trained one")
     p.add_argument("--cpg_wlen", type=int, help="CpG window length")
     p.add_argument("--joint_model", default="JointL2h512", help="joint model name")
-    p.unsupported("--model_files", nargs="+", why="continue a whole trained model with --dna_model/--cpg_model DIR "
-                                                  "and --train_models instead")
+    p.unsupported("--model_files", nargs="+", why="--model_files (continue a whole trained model) is not implemented; "
+                                                  "give its out dir as --dna_model DIR --cpg_model DIR instead")
     p.add_argument("--fine_tune", action="store_true", help="only train the output layers")
     p.add_argument("--train_models", choices=["dna", "cpg", "joint"], nargs="+", help="only train these parts")
     p.add_argument("--trainable", nargs="+", help="regexes of layers that train")
     p.add_argument("--not_trainable", nargs="+", help="regexes of layers that do not train")
-    p.unsupported("--freeze_filter", nargs=0)
-    p.unsupported("--filter_weights", nargs="+")
+    p.unsupported("--freeze_filter", nargs=0, why="--freeze_filter is not implemented; freeze the first convolution "
+                                                 "with --not_trainable dna/conv1")
+    p.unsupported("--filter_weights", nargs="+", why="--filter_weights (initialising filters from an HDF5 file) is not "
+                                                    "implemented; start from a trained model with --dna_model DIR")
     p.add_argument("--learning_rate", type=float, default=0.0001)
     p.add_argument("--learning_rate_decay", type=float, default=0.975)
     p.add_argument("--nb_epoch", type=int, default=30)
@@ -73,7 +75,8 @@ def build_parser() -> ToolParser:
     p.add_argument("--output_names", nargs="+", default=["cpg/.*"], help="regexes selecting outputs")
     p.add_argument("--nb_output", type=int, help="maximum number of outputs")
     p.add_argument("--no_class_weights", action="store_true")
-    p.unsupported("--output_weights", nargs="+")
+    p.unsupported("--output_weights", nargs="+", why="--output_weights (per-output loss weights) is not implemented; "
+                                                    "a specdsl-train config sets loss-weight per head")
     p.add_argument("--replicate_names", nargs="+", help="regexes selecting the cells of the CpG inputs")
     p.add_argument("--nb_replicate", type=int, help="maximum number of cells")
     p.add_argument("--max_time", type=float, help="maximum training time in hours")
@@ -84,6 +87,7 @@ def build_parser() -> ToolParser:
     p.add_argument("--log_file", help="also write log messages to this file")
     p.add_argument("--data_q_size", type=int, default=10, help="accepted; tf.data sizes its own queues")
     p.add_argument("--data_nb_worker", type=int, default=1, help="accepted; tf.data picks its own workers")
+    p.add_argument("--resume", action="store_true", help="specdsl: continue an interrupted run in --out_dir")
     return p
 
 
@@ -96,8 +100,16 @@ def _positive(args: Any) -> None:
     for flag in ("learning_rate", "learning_rate_decay"):
         if not 0 < getattr(args, flag) <= 1:
             raise SpecError(f"must lie in (0, 1], got {getattr(args, flag)}", path=f"--{flag}")
-    if args.early_stopping < 0 or not 0 <= args.dropout < 1:
-        raise SpecError("--early_stopping must be ≥ 0 and --dropout in [0, 1)", path="--early_stopping/--dropout")
+    if args.early_stopping < 0:
+        raise SpecError(f"must be ≥ 0, got {args.early_stopping}", path="--early_stopping")
+    if not 0 <= args.dropout < 1:
+        raise SpecError(f"must lie in [0, 1), got {args.dropout}", path="--dropout")
+    if args.dna_wlen is not None and args.dna_wlen % 2 == 0:
+        raise SpecError(f"must be odd (the CpG sits in the middle), got {args.dna_wlen}", path="--dna_wlen",
+                        hint=f"use {args.dna_wlen + 1}")
+    if args.cpg_wlen is not None and args.cpg_wlen % 2:
+        raise SpecError(f"must be even (half the neighbours on each side), got {args.cpg_wlen}", path="--cpg_wlen",
+                        hint=f"use {args.cpg_wlen + 1}")
 
 
 def trained_part(value: str, part: str) -> tuple[str, Path]:
@@ -124,6 +136,9 @@ def _model_name(value: list[str] | None, part: str) -> tuple[str | None, str | N
     if not value:
         return None, None
     text = value[0]
+    if not Path(text).exists() and ("/" in text or text.endswith(".keras")):
+        raise SpecError(f"no such folder or file: {text}", path=f"--{part}_model",
+                        hint="give the --out_dir of an earlier 'specdsl deepcpg train' run, or a model name")
     if Path(text).exists():
         name, model = trained_part(text, part)
         return name, str(model)
@@ -198,7 +213,8 @@ def training_ir(args: Any) -> TrainingIR:
                   "--output_names")
     data = DataIR("deepcpg-h5", tuple(args.train_files), tuple(args.val_files or ()),
                   settings(dna_wlen=args.dna_wlen, cpg_wlen=args.cpg_wlen, replicate_names=args.replicate_names,
-                           nb_replicate=args.nb_replicate), "files", "train_files", "--val_files")
+                           nb_replicate=args.nb_replicate), "files", "train_files", "--val_files",
+                  settings({k: f"--{k}" for k in ("dna_wlen", "cpg_wlen", "replicate_names", "nb_replicate")}))
     schedule = ScheduleIR(args.nb_epoch, args.batch_size,
                           early_stopping_patience=args.early_stopping if args.val_files else None,
                           lr_decay=args.learning_rate_decay, train_examples=args.nb_train_sample,
@@ -227,4 +243,10 @@ def main(argv: list[str]) -> int:
 
     args = build_parser().parse(argv)
     setup_logging(args.log_file, args.verbose)
-    return run_training(training_ir(args))
+    random_frozen = [part for part in ("dna", "cpg") if args.train_models and part not in args.train_models
+                     and getattr(args, f"{part}_model") and not Path(getattr(args, f"{part}_model")[0]).exists()]
+    if random_frozen:
+        logging.getLogger(__name__).warning(
+            "--train_models %s freezes the %s model(s), which start from random weights here: give a trained "
+            "one as --%s_model DIR to reuse it", " ".join(args.train_models), "/".join(random_frozen), random_frozen[0])
+    return run_training(training_ir(args), resume=args.resume, resume_hint="the same 'specdsl deepcpg train' and")

@@ -68,7 +68,8 @@ def open_h5(path: str) -> Any:
     try:
         return h5py.File(path, "r")
     except OSError as err:
-        raise SpecError(f"cannot read as HDF5: {err}", file=path, expected="a DeepCpG data file") from None
+        raise SpecError("not an HDF5 file, or a damaged one", file=path, expected="a DeepCpG data file",
+                        hint=f"h5py says: {err}") from None
 
 
 def _groups(h5: Any, name: str) -> list[str]:
@@ -112,7 +113,7 @@ class DeepCpGH5(Reader):
         data = ir.data
         first = data.train[0] if data.train else None
         if first is None:
-            raise SpecError("no training files given", path=f"{data.path}.train")
+            raise SpecError("no training files given", path=data.key("train"))
         wants = {i.field for i in ir.inputs}
         with open_h5(first) as h5:
             dna_wlen = None
@@ -128,7 +129,7 @@ class DeepCpGH5(Reader):
                     dna_wlen = width
                 if dna_wlen % 2 == 0:
                     raise SpecError(f"the DNA window length must be odd (the CpG sits in the middle), got {dna_wlen}",
-                                    path=f"{data.path}.dna-wlen")
+                                    path=data.name_of("dna_wlen"), hint=f"use {dna_wlen + 1}")
             cells: tuple[str, ...] = ()
             cpg_wlen = None
             if wants & {"cpg/state", "cpg/dist"}:
@@ -136,12 +137,16 @@ class DeepCpGH5(Reader):
                 if not all_cells:
                     raise SpecError("group 'inputs/cpg' is missing or empty, but the model has CpG inputs",
                                     file=first, hint="write the files with --cpg_wlen, or train a DNA model only")
-                cells = tuple(self._select(all_cells, data.get("replicate_names"), data.get("nb_replicate")))
+                cells = tuple(self._select(all_cells, data.get("replicate_names"), data.get("nb_replicate"),
+                                           data.name_of("replicate_names")))
                 width = int(h5[f"inputs/cpg/{cells[0]}/state"].shape[1])
                 cpg_wlen = int(data.get("cpg_wlen") or width)
-                if cpg_wlen > width or cpg_wlen % 2:
-                    raise SpecError(f"cpg-wlen {cpg_wlen} does not fit the files' {width} neighbours per cell",
-                                    expected=f"an even number ≤ {width}", path=f"{data.path}.cpg-wlen", file=first)
+                if cpg_wlen % 2:
+                    raise SpecError(f"must be even (half the neighbours on each side), got {cpg_wlen}",
+                                    path=data.name_of("cpg_wlen"), hint=f"use {cpg_wlen + 1}")
+                if cpg_wlen > width:
+                    raise SpecError(f"{cpg_wlen} neighbours per cell asked for, but the files hold {width}",
+                                    expected=f"an even number ≤ {width}", path=data.name_of("cpg_wlen"), file=first)
         return Layout(dna_wlen, cpg_wlen, cells)
 
     @staticmethod
@@ -156,15 +161,15 @@ class DeepCpGH5(Reader):
 
     @staticmethod
     def select_cells(cells: list[str], patterns: Any, limit: int | None) -> list[str]:
-        return DeepCpGH5._select(cells, patterns, limit)
+        return DeepCpGH5._select(cells, patterns, limit, "--replicate_names")
 
     @staticmethod
-    def _select(cells: list[str], patterns: Any, limit: int | None) -> list[str]:
+    def _select(cells: list[str], patterns: Any, limit: int | None, key: str) -> list[str]:
         chosen = [c for c in cells if not patterns or any(re.match(p, c) for p in patterns)]
         chosen = chosen[:limit] if limit else chosen
         if not chosen:
             raise SpecError(f"no cell matches {quoted_list(list(patterns or ()))}",
-                            expected="one of " + quoted_list(cells), path="replicate_names")
+                            expected="one of " + quoted_list(cells), path=key)
         return chosen
 
     def fields(self, ir: Any) -> Fields:
