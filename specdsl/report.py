@@ -70,6 +70,9 @@ def human(n: int | None) -> str:
     return str(n)
 
 
+TABLE_ROWS = 400  # a table longer than this shows its head and tail (every layer is in --json)
+
+
 def render_graph_report(report: dict[str, Any], console: Any) -> None:
     from rich.table import Table
 
@@ -79,7 +82,12 @@ def render_graph_report(report: dict[str, Any], console: Any) -> None:
         table.add_column(col, justify=justify, no_wrap=col != "from spec")
     for name, info in report["inputs"].items():
         table.add_row(name, "InputLayer", format_shape(tuple(info["shape"])), "0", "0", f"input ({info['dtype']})")
-    for row in report["layers"]:
+    layers = report["layers"]
+    skipped = max(0, len(layers) - TABLE_ROWS)
+    shown = layers if not skipped else layers[:TABLE_ROWS // 2] + layers[-TABLE_ROWS // 2:]
+    for i, row in enumerate(shown):
+        if skipped and i == TABLE_ROWS // 2:
+            table.add_row(f"… {skipped:,} more layers", "", "", "", "", "[dim]all of them: --json[/dim]")
         where = f"{row['spec']}" + (f"  [dim]@{row['line']}:{row['column']}[/dim]" if row["line"] else "")
         table.add_row(row["name"], row["type"], format_shape(tuple(row["output_shape"])),
                       f"{row['params']:,}", human(row["macs"]), where)

@@ -153,3 +153,11 @@ def test_make_data_writes_bpreveal_layout(tmp_path, capsys) -> None:
     with h5py.File(train) as h5:
         assert h5["sequence"].shape == (64, 210, 4) and h5["sequence"].dtype.name == "uint8"
         assert h5["head_0"].shape == (64, 110, 2) and h5["head_1"].shape == (64, 110, 1)
+
+
+def test_a_very_long_parameter_report_shows_its_head_and_tail(capsys) -> None:
+    from specdsl.cli import main
+
+    assert main(["params", "1000x(do)"]) == 0
+    out = capsys.readouterr().out
+    assert "… 600 more layers" in out and "do1000" in out and "do500 " not in out
