@@ -148,3 +148,14 @@ def test_a_preset_parameter_that_disagrees_with_the_data_is_an_error(tmp_path: P
         make_plan(load_config_text(text, "x.json"))
     assert info.value.path == "model.architecture.params.cells" and "cells = 5" in info.value.message
     assert info.value.span is not None and info.value.span.line == 1  # placed in the config
+
+
+def test_eval_blocks_are_cut_at_exactly_eval_size() -> None:
+    from specdsl.compat.deepcpg.evaluate import BlockScores
+
+    rng = np.random.default_rng(0)
+    scores = BlockScores(["cpg/a"], eval_size=300)
+    for rows in (128, 128, 128, 200):  # 584 sites arriving in uneven pieces
+        scores.add(rng.integers(0, 2, (rows, 1)).astype(float), rng.random((rows, 1)))
+    blocks = scores.finish()
+    assert [b["cpg/a"]["n"] for b in blocks] == [300, 284]

@@ -23,6 +23,43 @@ from ..options import ToolParser
 from .train import setup_logging
 
 MODEL_INPUT_FIELDS = {"dna": "dna", "cpg_state": "cpg/state", "cpg_dist": "cpg/dist"}
+PREDICT_ROWS = 4096  # sites per predict call: few calls per genome, ≈65 MB of 1001-bp windows at most
+
+
+class BlockScores:
+    """dcpg_eval.py's metric blocks: scores over every ``eval_size`` sites (0: all at once), averaged later.
+
+    Blocks are cut at exactly ``eval_size`` sites, whatever size the predictions arrive in.
+    """
+
+    def __init__(self, outputs: list[str], eval_size: int) -> None:
+        self.outputs = outputs
+        self.eval_size = eval_size
+        self.pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self.count = 0
+        self.blocks: list[dict[str, dict[str, float]]] = []
+
+    def add(self, labels: np.ndarray, preds: np.ndarray) -> None:
+        self.pending.append((labels, preds))
+        self.count += len(labels)
+        while self.eval_size and self.count >= self.eval_size:
+            labels_all = np.concatenate([p[0] for p in self.pending])
+            preds_all = np.concatenate([p[1] for p in self.pending])
+            self._score(labels_all[: self.eval_size], preds_all[: self.eval_size])
+            rest = (labels_all[self.eval_size:], preds_all[self.eval_size:])
+            self.pending = [rest] if len(rest[0]) else []
+            self.count = len(rest[0])
+
+    def _score(self, labels: np.ndarray, preds: np.ndarray) -> None:
+        from ...metrics import binary_metrics
+
+        self.blocks.append({name: binary_metrics(labels[:, i], preds[:, i]) for i, name in enumerate(self.outputs)})
+
+    def finish(self) -> list[dict[str, dict[str, float]]]:
+        if self.count:
+            self._score(np.concatenate([p[0] for p in self.pending]), np.concatenate([p[1] for p in self.pending]))
+            self.pending, self.count = [], 0
+        return self.blocks
 
 
 def build_parser() -> ToolParser:
@@ -101,8 +138,8 @@ def _outputs(model: Any, files: list[str]) -> dict[str, str]:
 def evaluate(args: Any) -> dict[str, dict[str, float]]:
     from ...backend.keras_model import load_model
     from ...deepcpg.evaluation import EvalDataWriter, write_eval_report
-    from ...metrics import average_blocks, binary_metrics
-    from ...training.readers.deepcpg_h5 import BLOCK_ROWS, DeepCpGH5, open_h5
+    from ...metrics import average_blocks
+    from ...training.readers.deepcpg_h5 import DeepCpGH5, open_h5
 
     for flag in ("batch_size", "nb_sample", "nb_replicate"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
@@ -120,29 +157,16 @@ def evaluate(args: Any) -> dict[str, dict[str, float]]:
     reader = DeepCpGH5()
     writer = EvalDataWriter(args.out_data) if args.out_data else None
     limit = args.nb_sample or float("inf")
-    blocks: list[dict[str, dict[str, float]]] = []
-    pending: dict[str, list[np.ndarray]] = {k: [] for k in ("labels", "preds")}
-    seen = in_block = 0
-
-    def close_block() -> None:
-        nonlocal in_block
-        if not in_block:
-            return
-        labels = np.concatenate(pending["labels"])
-        preds = np.concatenate(pending["preds"])
-        blocks.append({name: binary_metrics(labels[:, i], preds[:, i]) for i, name in enumerate(outputs.values())})
-        pending["labels"].clear()
-        pending["preds"].clear()
-        in_block = 0
-
+    scores = BlockScores(list(outputs.values()), args.eval_size)
+    seen = 0
     try:
         for path in files:
             with open_h5(path) as h5:
                 n = int(h5["pos"].shape[0])
                 chromo_all, pos_all = h5["chromo"][:], h5["pos"][:]
                 labels_all = {name: np.asarray(h5[f"outputs/{name}"][:]) for name in outputs.values()}
-            for start in range(0, n, BLOCK_ROWS):
-                stop = int(min(n, start + BLOCK_ROWS, start + limit - seen))
+            for start in range(0, n, PREDICT_ROWS):
+                stop = int(min(n, start + PREDICT_ROWS, start + limit - seen))
                 if stop <= start:
                     break
                 fields = reader.read_block(lay, path, start, stop, [MODEL_INPUT_FIELDS[i] for i in inputs])
@@ -156,22 +180,17 @@ def evaluate(args: Any) -> dict[str, dict[str, float]]:
                     writer.append(chromo_all[start:stop], pos_all[start:stop],
                                   {name: labels[:, i] for i, name in enumerate(outputs.values())},
                                   {name: pred[:, i] for i, name in enumerate(outputs.values())})
-                pending["labels"].append(labels.astype(np.float64))
-                pending["preds"].append(pred.astype(np.float64))
+                scores.add(labels.astype(np.float64), pred.astype(np.float64))
                 seen += stop - start
-                in_block += stop - start
-                if args.eval_size and in_block >= args.eval_size:
-                    close_block()
             if seen >= limit:
                 break
-        close_block()
     except BaseException:
         if writer is not None:
             writer.abort()
         raise
     if writer is not None:
         writer.close()
-    report = average_blocks(blocks)
+    report = average_blocks(scores.finish())
     if args.out_report:
         write_eval_report(args.out_report, report)
     return report
