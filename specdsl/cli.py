@@ -218,12 +218,13 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _check_config_kind(kind: str) -> None:
-    from .config import KINDS
+    from .config import config_kinds
     from .errors import did_you_mean
 
-    if kind not in KINDS:
-        raise SpecError(f"no config kind '{kind}'", expected="one of " + ", ".join(KINDS),
-                        hint=did_you_mean(kind, KINDS))
+    kinds = config_kinds()
+    if kind not in kinds:
+        raise SpecError(f"no config kind '{kind}'", expected="one of " + ", ".join(kinds),
+                        hint=did_you_mean(kind, kinds))
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -9,10 +9,20 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from specdsl.config import KINDS, config_docs, init_template, load_config, read_config_text, schema_bnf, schema_json
+from specdsl.config import (
+    config_docs,
+    config_kinds,
+    init_template,
+    load_config,
+    read_config_text,
+    schema_bnf,
+    schema_json,
+)
 from specdsl.config.schema import iter_keys, template_value
 from specdsl.config.schemas import schema_of
 from specdsl.errors import SpecError
+
+KINDS = config_kinds()
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "config.md"
 

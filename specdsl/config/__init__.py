@@ -12,7 +12,7 @@ from .bnf import schema_bnf
 from .kinds import to_training_ir
 from .load import load_config, load_config_text
 from .reader import ArrayNode, Entry, Node, ObjectNode, ScalarNode, read_config_file, read_config_text
-from .schemas import BPREVEAL_SOLO, KINDS, SPECDSL_TRAIN, schema_json
+from .schemas import BPREVEAL_SOLO, SPECDSL_TRAIN, config_kinds, schema_json
 from .templates import init_template
 from .training_ir import HeadIR, TrainingIR
 from .validate import detect_kind, validate
@@ -30,7 +30,7 @@ def config_docs() -> str:
 
 
 __all__ = [
-    "KINDS", "BPREVEAL_SOLO", "SPECDSL_TRAIN",
+    "config_kinds", "BPREVEAL_SOLO", "SPECDSL_TRAIN",
     "load_config", "load_config_text", "read_config_file", "read_config_text", "detect_kind", "validate",
     "schema_json", "schema_bnf", "init_template", "config_docs", "to_training_ir",
     "TrainingIR", "HeadIR", "Node", "ObjectNode", "ArrayNode", "ScalarNode", "Entry",

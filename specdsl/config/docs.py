@@ -12,7 +12,7 @@ from pathlib import Path
 from .bnf import schema_bnf
 from .checks import CHECKS
 from .schema import KeyInfo, describe, iter_keys
-from .schemas import KINDS, schema_of
+from .schemas import config_kinds, schema_of
 from .templates import init_template
 
 _INTRO = """\
@@ -79,7 +79,7 @@ def _kind_section(kind: str) -> str:
 
 def config_docs() -> str:
     """The text of ``docs/config.md``: every key of every kind, its type, default, doc and requiredness."""
-    return "\n".join([_INTRO, *(_kind_section(k) for k in KINDS)])
+    return "\n".join([_INTRO, *(_kind_section(k) for k in config_kinds())])
 
 
 def main() -> int:

@@ -8,10 +8,28 @@ head; the data is read by ``bpreveal-h5``.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from .kinds import ConfigKind, register
-from .schemas import BPREVEAL_SOLO
+from .reader import Node, ObjectNode
+from .schema import Schema, choice, constant, document, integer, obj, string
+from .schemas import (
+    BPREVEAL_SOLO,
+    batch_size,
+    data_file,
+    early_stopping_patience,
+    epochs,
+    heads,
+    input_length,
+    learning_rate,
+    max_jitter,
+    model_name,
+    output_length,
+    output_prefix,
+    plateau_patience,
+    verbosity,
+)
 from .training_ir import (
     BodyIR,
     DataIR,
@@ -26,6 +44,54 @@ from .training_ir import (
 )
 
 BPNET_PRESET = "BPNet"
+BPREVEAL_KEYS = ("settings", "train-data", "val-data")
+
+
+_BPNET = obj("architecture", "The BPNet-style network (BPReveal's only solo architecture).", {
+    "architecture-name": choice("The kind of network; BPReveal knows only \"bpnet\".", ["bpnet"], example="bpnet"),
+    "input-length": input_length(),
+    "output-length": output_length(),
+    "model-name": model_name(),
+    "model-args": string("Reserved by BPReveal for future architecture options; unused.", allow_empty=True,
+                         example="", optional=True),
+    "filters": integer("Convolution filters in every layer, typically 32 to 128.", minimum=1, example=64),
+    "layers": integer("How many dilated residual layers (dilations 2, 4, ..., 2^layers).", minimum=0, example=9),
+    "input-filter-width": integer("Width of the first, motif-scanning convolution, e.g. 7 to 25.", minimum=1,
+                                  example=25),
+    "output-filter-width": integer("Width of the last convolution that makes the profile, e.g. 25 to 75.",
+                                   minimum=1, example=75),
+})
+
+_SOLO_SETTINGS = obj("settings", "Training settings and the architecture.", {
+    "output-prefix": output_prefix(),
+    "epochs": epochs(),
+    "max-jitter": max_jitter(),
+    "early-stopping-patience": early_stopping_patience(),
+    "batch-size": batch_size(),
+    "learning-rate": learning_rate(),
+    "learning-rate-plateau-patience": plateau_patience(),
+    "architecture": _BPNET,
+}, foreign={"transformation-model": "transformation-model belongs to trainCombinedModel configs; this is a "
+                                    "trainSoloModel config"})
+
+@cache
+def schema() -> Schema:
+    """BPReveal's trainSoloModel config, verbatim; unknown keys are errors."""
+    return document(BPREVEAL_SOLO, obj(
+        BPREVEAL_SOLO,
+        "BPReveal's trainSoloModel configuration, accepted verbatim; unknown keys are errors.", {
+            "settings": _SOLO_SETTINGS,
+            "train-data": data_file("training", "data/train.h5"),
+            "val-data": data_file("validation", "data/val.h5"),
+            "heads": heads(),
+            "verbosity": verbosity(),
+            "kind": constant("Names this kind explicitly; BPReveal ignores it.", BPREVEAL_SOLO, optional=True),
+        }))
+
+
+def claims(root: Node) -> bool:
+    """A config with any of BPReveal's top-level keys is a trainSoloModel config (files work unchanged)."""
+    return isinstance(root, ObjectNode) and any(key in root.value for key in BPREVEAL_KEYS)
 
 
 def profile_heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, ...]:
@@ -61,4 +127,4 @@ def _from_bpreveal(cfg: dict[str, Any], source: str) -> TrainingIR:
         model_name=a["model-name"] or None, config=cfg)
 
 
-register(ConfigKind(BPREVEAL_SOLO, "BPReveal's trainSoloModel config", _from_bpreveal))
+register(ConfigKind(BPREVEAL_SOLO, "BPReveal's trainSoloModel config", schema, _from_bpreveal, claims, order=0))

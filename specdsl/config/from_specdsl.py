@@ -9,12 +9,42 @@ nothing here knows a particular reader or head kind.
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from ..errors import Source
 from .from_bpreveal import body_preset
 from .kinds import ConfigKind, register
-from .schemas import SPECDSL_TRAIN
+from .schema import (
+    Schema,
+    boolean,
+    choice,
+    constant,
+    document,
+    either,
+    file_name,
+    integer,
+    list_of,
+    map_of,
+    number,
+    obj,
+    string,
+    tagged,
+)
+from .schemas import (
+    OPTIMIZERS,
+    SPECDSL_TRAIN,
+    batch_size,
+    early_stopping_patience,
+    epochs,
+    input_length,
+    learning_rate,
+    model_name,
+    output_length,
+    output_prefix,
+    plateau_patience,
+    verbosity,
+)
 from .training_ir import (
     BodyIR,
     DataIR,
@@ -28,6 +58,104 @@ from .training_ir import (
 )
 
 BPREVEAL_READER = "bpreveal-h5"
+
+
+_PRESET = obj("preset-architecture", "A named preset (see 'specdsl presets') with parameter overrides.", {
+    "preset": string("The preset's name.", example="BPNet"),
+    "params": map_of("params", "Overrides for the preset's parameters, by name.",
+                     {"type": ["integer", "number", "string", "boolean"],
+                      "description": "A parameter value."},
+                     default={}, example={"filters": 64, "layers": 9}),
+})
+
+_MODEL = obj("model", "The network and the lengths it works on.", {
+    "architecture": either("The network: an architecture string, or a preset with parameter overrides.",
+                           {**string("An architecture string (see 'specdsl kinds').",
+                                     example="conv[64@25]_dilres[9]"), "title": "architecture string"},
+                           _PRESET),
+    "input-length": input_length(optional=True),
+    "output-length": output_length(optional=True),
+    "output-filter-width": integer("Width of the profile convolution each head adds to an architecture string "
+                                   "(a preset uses its own output_filter_width parameter).", minimum=1, default=75),
+    "model-name": model_name(optional=True),
+})
+
+
+def _files_schema(which: str) -> Schema:
+    one = file_name(f"A {which} data file.", example=f"data/{which}.h5")
+    return either(f"The {which} data: one file or a list of files.", one,
+                  list_of(file_name(f"A {which} data file.", example="data/c1_000000-032768.h5"),
+                          f"The {which} data files."))
+
+
+def _data() -> Schema:
+    from ..training.readers import all_readers
+
+    variants = {}
+    for name, reader in all_readers().items():
+        tag = constant(f"Which reader reads the files: {reader.doc}.", name, optional=name == "bpreveal-h5")
+        val = _files_schema("validation")
+        if not reader.needs_val:
+            val = {**val, "x-optional": True}
+        variants[name] = obj(f"{name} data", f"Data read by {name}: {reader.doc}.", {
+            "reader": tag, "train": _files_schema("training"), "val": val, **reader.schema_properties()})
+    return tagged("The training and validation data and the reader for their format.", "reader", "bpreveal-h5",
+                  variants)
+
+
+_OPTIMIZER = obj("optimizer", "The optimizer (a Keras optimizer) and its learning rate.", {
+    "name": choice("Which optimizer.", OPTIMIZERS, default="adam"),
+    "learning-rate": learning_rate(default=0.004),
+}, default={})
+
+_SCHEDULE = obj("schedule", "How long to train and when to slow down or stop.", {
+    "epochs": epochs(default=200),
+    "batch-size": batch_size(default=64),
+    "early-stopping-patience": early_stopping_patience(default=11),
+    "learning-rate-plateau-patience": plateau_patience(default=5),
+    "learning-rate-decay": number("Multiply the learning rate by this after every epoch (DeepCpG's exponential "
+                                  "schedule, 0.975); leave out to halve it on plateaus instead.",
+                                  exclusive_minimum=0, maximum=1, optional=True, example=0.975),
+    "train-examples": integer("At most this many training examples per epoch (the first ones; DeepCpG's "
+                              "--nb_train_sample).", minimum=1, optional=True, example=100000),
+    "val-examples": integer("At most this many validation examples.", minimum=1, optional=True, example=20000),
+}, default={})
+
+_RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric precision, compilation.", {
+    "verbosity": verbosity(default="INFO"),
+    "seed": integer("Seed for every random generator, for repeatable runs; leave out for a random seed.",
+                    minimum=0, example=1234, optional=True),
+    "mixed-precision": boolean("Compute in float16 with float32 weights (faster on recent GPUs).", default=False),
+    "xla": boolean("Compile the training step with XLA (jit_compile).", default=False),
+}, default={})
+
+@cache
+def schema() -> Schema:
+    """Built on first use: its heads and data sections come from the head and reader registries."""
+    return document(SPECDSL_TRAIN, obj(
+        SPECDSL_TRAIN,
+        "specdsl's own training configuration: any architecture string or preset, BPReveal-style heads and losses.", {
+            "kind": constant("Names this kind of config.", SPECDSL_TRAIN),
+            "output-prefix": output_prefix(),
+            "model": _MODEL,
+            "heads": _any_heads(),
+            "inputs": map_of("inputs", "Which data field feeds each model input (default: the input's name with "
+                             "_ read as /, e.g. cpg_state ← cpg/state).",
+                             {"type": "string", "description": "A field of the reader, e.g. dna or cpg/state."},
+                             default={}, example={"dna": "dna", "cpg_state": "cpg/state"}),
+            "data": _data(),
+            "optimizer": _OPTIMIZER,
+            "schedule": _SCHEDULE,
+            "runtime": _RUNTIME,
+        }))
+
+
+def _any_heads() -> Schema:
+    from ..training.heads import all_head_kinds
+
+    kinds = {name: kind.schema() for name, kind in all_head_kinds().items()}
+    return list_of(tagged("One output head; its kind says which keys it has.", "kind", "profile", kinds),
+                   "The output heads: profile (BPReveal), binary, multiclass or regression.")
 
 
 def _files(value: str | list[str] | None) -> tuple[str, ...]:
@@ -92,4 +220,4 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
         model_name=m.get("model-name") or None, config=cfg)
 
 
-register(ConfigKind(SPECDSL_TRAIN, "specdsl's own training config", _from_specdsl))
+register(ConfigKind(SPECDSL_TRAIN, "specdsl's own training config", schema, _from_specdsl, order=1))

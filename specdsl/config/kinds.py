@@ -1,12 +1,15 @@
-"""Config kinds: one registry entry per kind (its schema, detection rule and conversion to the IR).
+"""Config kinds: one registry entry per kind — its schema, how it is recognised, its conversion to the IR.
 
-The schemas live in :mod:`.schemas` (they share key factories), detection in
-:func:`.validate.detect_kind`; this registry ties each kind's name to its conversion, so a
-new kind is one :func:`register` call and one conversion function.
+Each kind is one module of this package named ``from_<kind>.py`` that calls :func:`register`;
+the registry finds them, so a new kind is one module: the schema (built from the shared
+key factories of :mod:`.schemas`), a ``claims`` rule for configs that do not name their
+kind, and the conversion to :class:`~specdsl.config.training_ir.TrainingIR`.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +21,10 @@ from .training_ir import TrainingIR
 class ConfigKind:
     name: str
     doc: str
+    schema: Callable[[], dict[str, Any]]
     to_ir: Callable[[dict[str, Any], str], TrainingIR]
+    claims: Callable[[Any], bool] | None = None  # recognises a config without a "kind" key
+    order: int = 99  # where docs list it
 
 
 _KINDS: dict[str, ConfigKind] = {}
@@ -29,10 +35,17 @@ def register(kind: ConfigKind) -> ConfigKind:
     return kind
 
 
-def config_kind(name: str) -> ConfigKind:
-    from . import from_bpreveal, from_specdsl  # noqa: F401  (each registers its kind once, on first import)
+def all_config_kinds() -> dict[str, ConfigKind]:
+    from . import __path__ as here
 
-    return _KINDS[name]
+    for module in pkgutil.iter_modules(here):
+        if module.name.startswith("from_"):
+            importlib.import_module(f"{__package__}.{module.name}")
+    return dict(sorted(_KINDS.items(), key=lambda kv: (kv[1].order, kv[0])))
+
+
+def config_kind(name: str) -> ConfigKind:
+    return all_config_kinds()[name]
 
 
 def to_training_ir(kind: str, config: dict[str, Any], source: str = "<config>") -> TrainingIR:
@@ -40,4 +53,4 @@ def to_training_ir(kind: str, config: dict[str, Any], source: str = "<config>") 
     return config_kind(kind).to_ir(config, source)
 
 
-__all__ = ["ConfigKind", "register", "config_kind", "to_training_ir"]
+__all__ = ["ConfigKind", "register", "all_config_kinds", "config_kind", "to_training_ir"]

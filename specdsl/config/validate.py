@@ -34,7 +34,7 @@ from .schema import (
     one_or_both_pair,
     tagged_branch,
 )
-from .schemas import BPREVEAL_SOLO, KINDS, check_kind, schema_of
+from .schemas import check_kind, schema_of
 
 # An integer is a number written without a point or exponent: 64.0 for epochs is a mistake worth
 # reporting, and it keeps the IR's ints ints (draft 7 alone would accept 64.0).
@@ -42,7 +42,6 @@ _TYPES = Draft7Validator.TYPE_CHECKER.redefine(
     "integer", lambda _checker, v: isinstance(v, int) and not isinstance(v, bool))
 _Validator = extend(Draft7Validator, type_checker=_TYPES)
 
-BPREVEAL_KEYS = ("settings", "train-data", "val-data")
 
 
 @cache
@@ -60,23 +59,26 @@ def detect_kind(root: Node) -> str:
 
     The rule: a top-level ``"kind"`` key names it; otherwise the config of another
     BPReveal program (a key only that program has, see :mod:`.programs`) is an
-    error that names the program; otherwise a config with any of BPReveal's
-    top-level keys ``settings``, ``train-data`` or ``val-data`` is a
-    ``bpreveal-solo`` config (so BPReveal files work unchanged); anything else is
-    an error that says what to add.
+    error that names the program; otherwise the first kind whose ``claims`` rule
+    accepts it (``bpreveal-solo`` claims configs with BPReveal's top-level keys
+    ``settings``, ``train-data`` or ``val-data``, so BPReveal files work unchanged);
+    anything else is an error that says what to add.
     """
+    from .kinds import all_config_kinds
+
+    kinds = all_config_kinds()
     if not isinstance(root, ObjectNode):
         raise SpecError(f"a config file holds one object {{ ... }}, not {describe_value(root)}", span=root.span)
     entry = root.entry("kind")
     if entry is not None:
         value = entry.node.value
-        if isinstance(value, str) and value in KINDS:
+        if isinstance(value, str) and value in kinds:
             return value
         message = f"unknown config kind {json.dumps(value)}" if isinstance(value, str) else (
             f"the config kind must be a string, not {describe_value(entry.node)}")
         raise SpecError(message, span=entry.node.span, path="kind",
-                        expected="one of " + ", ".join(f'"{k}"' for k in KINDS),
-                        hint=did_you_mean(value, KINDS) if isinstance(value, str) else None)
+                        expected="one of " + ", ".join(f'"{k}"' for k in kinds),
+                        hint=did_you_mean(value, kinds) if isinstance(value, str) else None)
     foreign = foreign_program(root.to_python())
     if foreign is not None:
         program, keys = foreign
@@ -85,8 +87,9 @@ def detect_kind(root: Node) -> str:
                         "configs", span=root.key_span(first) or root.span,
                         hint=f"it has {' and '.join(repr(k) for k in keys.split('+'))}, which {program} configs "
                              f"have; run it with BPReveal's {program}")
-    if any(key in root.value for key in BPREVEAL_KEYS):
-        return BPREVEAL_SOLO
+    for name, kind in kinds.items():
+        if kind.claims is not None and kind.claims(root):
+            return name
     raise SpecError("cannot tell which kind of config this is", span=root.span,
                     expected='"kind": "specdsl-train", or a BPReveal trainSoloModel config '
                              '(with "settings", "train-data", "val-data" and "heads")')
