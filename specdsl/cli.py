@@ -218,13 +218,9 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _check_config_kind(kind: str) -> None:
-    from .config import config_kinds
-    from .errors import did_you_mean
+    from .config.schemas import check_kind
 
-    kinds = config_kinds()
-    if kind not in kinds:
-        raise SpecError(f"no config kind '{kind}'", expected="one of " + ", ".join(kinds),
-                        hint=did_you_mean(kind, kinds))
+    check_kind(kind)
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -126,6 +126,8 @@ class UnknownLayerKind(UnknownName):
 class ImpossibleShape(SpecError):
     """A layer cannot take the shape it is given (too short for a kernel, wrong rank, ...)."""
 
+    too_short = False  # set when the input has too few positions (the fix is a longer input)
+
 
 class LimitExceeded(SpecError):
     """A text or a model beyond one of the documented limits (:mod:`specdsl.limits`)."""

@@ -83,12 +83,14 @@ class LayerGraph:
             out = tuple(p.shape(shapes, config))
         except ShapeProblem as problem:
             where = f"{spec} " if spec else ""
-            raise ImpossibleShape(
+            error = ImpossibleShape(
                 f"impossible shape: {where}{problem} (input {', '.join(format_shape(s) for s in shapes)})",
                 span=span,
                 hint=("shorten the kernels or pools, or give a longer input with --input"
                       if problem.too_short else None),
-            ) from None
+            )
+            error.too_short = problem.too_short
+            raise error from None
         trainable, non_trainable = p.params(shapes, config)
         _check_size(out, trainable + non_trainable, spec or name, span)
         if len(self.layers) >= MAX_LAYERS:

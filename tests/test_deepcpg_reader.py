@@ -159,3 +159,24 @@ def test_eval_blocks_are_cut_at_exactly_eval_size() -> None:
         scores.add(rng.integers(0, 2, (rows, 1)).astype(float), rng.random((rows, 1)))
     blocks = scores.finish()
     assert [b["cpg/a"]["n"] for b in blocks] == [300, 284]
+
+
+def test_a_negative_eval_size_is_refused(tmp_path: Path, capsys) -> None:
+    from specdsl.cli import main
+
+    path = str(write_file(tmp_path / "c1.h5", rows=8, flank=12))
+    assert main(["deepcpg", "eval", path, "--model_files", str(tmp_path), "--eval_size", "-3"]) == 2
+    assert "--eval_size: must be ≥ 0" in capsys.readouterr().err
+
+
+def test_unsupported_options_are_refused_also_as_prefixes_and_listed_in_help(capsys) -> None:
+    from specdsl.compat.deepcpg.train import build_parser
+
+    for argv in (["c1.h5", "--freeze"], ["c1.h5", "--filter", "w.h5"], ["c1.h5", "--output_w", "cpg=2"]):
+        with pytest.raises(SpecError) as info:
+            build_parser().parse(argv)
+        assert info.value.message.startswith("not supported")
+    assert build_parser().parse(["c1.h5"]).nb_epoch == 30
+    build_parser().print_help()
+    out = capsys.readouterr().out
+    assert "--filter_weights VALUE" in out and "not supported by specdsl" in out and "_UNSUPPORTED" not in out

@@ -237,3 +237,14 @@ def test_bpreveal_files_are_one_per_split_and_check_says_so(data: Path) -> None:
     with pytest.raises(SpecError) as info:
         make_plan(load_config_text(text, "cfg.json"))
     assert "reads one train file, got 2" in info.value.message and info.value.path == "data.train"
+
+
+def test_ctrl_c_right_after_a_resume_keeps_the_model_on_disk(data: Path) -> None:
+    train(load_config_text(config(data, epochs=1), "cfg.json"))
+    before = (data / "run.keras").read_bytes()
+    ir = load_config_text(config(data, epochs=4), "cfg.json")
+    with pytest.raises(RuntimeError, match="simulated"):
+        train(ir, extra_callbacks=[_Crash(1, RuntimeError)])
+    with pytest.raises(TrainingInterrupted) as info:
+        train(ir, resume=True, extra_callbacks=[_BatchInterrupt()])
+    assert info.value.wrote is False and (data / "run.keras").read_bytes() == before

@@ -27,12 +27,17 @@ class ToolParser(argparse.ArgumentParser):
 
     def unsupported(self, *flags: str, nargs: Any = None, why: str = "") -> None:
         """Declare options of the original tool that specdsl refuses (with ``why``)."""
-        note = f"not supported by specdsl: {why}" if why else "not supported by specdsl"
-        kwargs: dict[str, Any] = {"help": note, "default": None, "dest": f"_unsupported_{flags[0]}"}
+        note = ("not supported by specdsl" + (f": {why}" if why else "")).replace("%", "%%")
+        kwargs: dict[str, Any] = {"help": note, "default": argparse.SUPPRESS, "dest": f"_unsupported_{flags[0]}"}
         if nargs == 0:
-            kwargs["action"] = "store_true"
-        elif nargs is not None:
-            kwargs["nargs"] = nargs
+            kwargs["action"] = "store_const"
+            kwargs["const"] = True
+        else:
+            kwargs["metavar"] = "VALUE"
+            if nargs is not None:
+                kwargs["nargs"] = nargs
+            if nargs == "?":
+                kwargs["const"] = True
         self.add_argument(*flags, **kwargs)
         for flag in flags:
             self._unsupported[flag] = why or f"{flags[0]} is an option of {self.tool} that specdsl does not implement"
@@ -48,8 +53,7 @@ class ToolParser(argparse.ArgumentParser):
                                 hint=did_you_mean(flag, known) or f"see '{self.prog} --help'")
             raise SpecError(f"unexpected argument '{extra}' for {self.prog}", hint=f"see '{self.prog} --help'")
         for flag, why in self._unsupported.items():
-            value = getattr(args, f"_unsupported_{self._primary(flag)}", None)
-            if value not in (None, False):
+            if hasattr(args, f"_unsupported_{self._primary(flag)}"):  # set only when the option was given
                 raise SpecError(f"not supported: {why}", path=flag)
         return args
 

@@ -1,8 +1,8 @@
 """The training-config language: read, validate and document training configs.
 
-Two kinds, each declared once as a JSON Schema (:mod:`.schemas`):
+Config kinds are registry entries, one module each (:mod:`.kinds`, ``from_*.py``):
 ``bpreveal-solo`` (BPReveal's trainSoloModel config, verbatim) and
-``specdsl-train`` (specdsl's own).  Both load into the same :class:`TrainingIR`.
+``specdsl-train`` (specdsl's own).  Every kind loads into the same :class:`TrainingIR`.
 Nothing here imports TensorFlow or Keras.
 """
 

@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from .training_ir import TrainingIR
@@ -35,12 +36,17 @@ def register(kind: ConfigKind) -> ConfigKind:
     return kind
 
 
-def all_config_kinds() -> dict[str, ConfigKind]:
+@cache
+def _load() -> None:
     from . import __path__ as here
 
     for module in pkgutil.iter_modules(here):
         if module.name.startswith("from_"):
             importlib.import_module(f"{__package__}.{module.name}")
+
+
+def all_config_kinds() -> dict[str, ConfigKind]:
+    _load()
     return dict(sorted(_KINDS.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 

@@ -1,14 +1,9 @@
 """The keys config kinds share, declared once as JSON Schema fragments, and the schema lookup.
 
-``bpreveal-solo`` accepts BPReveal's ``trainSoloModel`` configs verbatim (same
-keys, same nesting, same requirements), but, unlike BPReveal, rejects unknown
-keys, so a typo in an optional key is reported instead of silently ignored,
-and checks ranges (``filters`` ≥ 1 and so on).  ``specdsl-train`` is specdsl's
-own layout: an architecture string or a preset, and sections with defaults.
-
-Keys that mean the same thing in both kinds come from one factory below, so
-their doc line and range are written once; the ``heads`` list is the very same
-schema, so heads can be copied between the two kinds.
+Keys that mean the same thing in several kinds (``bpreveal-solo``'s and ``specdsl-train``'s
+epochs, learning rate, heads …) come from one factory here, so their doc line and range are
+written once and heads can be copied between kinds.  Each kind's whole schema lives in its
+own module (:mod:`.kinds`); :func:`schema_of` looks it up.
 """
 
 from __future__ import annotations

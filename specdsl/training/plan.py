@@ -154,8 +154,8 @@ def _build(preset: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, 
         return build_graph(preset, params, shapes)
     except ImpossibleShape as err:
         given = ", ".join(f"{name} {'x'.join(map(str, shape))}" for name, shape in shapes.items())
-        err.hint = (f"the data gives {given}: use longer windows, or an architecture that needs shorter ones"
-                    if err.hint else err.hint)
+        if getattr(err, "too_short", False):  # --input means nothing here: the data fixes the lengths
+            err.hint = f"the data gives {given}: use longer windows, or an architecture that needs shorter ones"
         raise
 
 

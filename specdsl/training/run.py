@@ -262,8 +262,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
                   shuffle=False)
     except KeyboardInterrupt:
         interrupted = True
-    if interrupted and not writer.history().get("loss"):
-        raise TrainingInterrupted(str(paths.model), wrote=False)
+    if interrupted and len(writer.history().get("loss", [])) == len(previous.get("loss", [])):
+        raise TrainingInterrupted(str(paths.model), wrote=False)  # no new epoch: keep what is on disk
     if early.best_weights is not None:  # the delivered model is the best epoch, whatever Keras 3.x did at the end
         model.set_weights(early.best_weights)
     history = writer.history()

@@ -29,7 +29,7 @@ def build_parser() -> ToolParser:
     p = ToolParser(PROG, "dcpg_eval_export.py", description="Exports imputed methylation profiles: the observed "
                    "state where a cell has one, the prediction elsewhere, one file per cell.")
     p.add_argument("data_file", help="output data file of dcpg_eval.py / 'specdsl deepcpg eval' (--out_data)")
-    p.add_argument("-o", "--out_dir", default=".", help="output directory (default: .)")
+    p.add_argument("-o", "--out_dir", default=".", help="output directory")
     p.add_argument("-f", "--out_format", "--format", choices=FORMATS, default="hdf",
                    help="output file format: <cell>.h5, or <cell>.bedGraph.gz with rows 'chr<chromo> pos-1 pos value' "
                    "(default: hdf)")

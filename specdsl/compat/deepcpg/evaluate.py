@@ -42,13 +42,16 @@ class BlockScores:
     def add(self, labels: np.ndarray, preds: np.ndarray) -> None:
         self.pending.append((labels, preds))
         self.count += len(labels)
-        while self.eval_size and self.count >= self.eval_size:
-            labels_all = np.concatenate([p[0] for p in self.pending])
-            preds_all = np.concatenate([p[1] for p in self.pending])
-            self._score(labels_all[: self.eval_size], preds_all[: self.eval_size])
-            rest = (labels_all[self.eval_size:], preds_all[self.eval_size:])
-            self.pending = [rest] if len(rest[0]) else []
-            self.count = len(rest[0])
+        if self.eval_size <= 0 or self.count < self.eval_size:
+            return
+        labels_all = np.concatenate([p[0] for p in self.pending])
+        preds_all = np.concatenate([p[1] for p in self.pending])
+        start = 0
+        while self.count - start >= self.eval_size:
+            self._score(labels_all[start:start + self.eval_size], preds_all[start:start + self.eval_size])
+            start += self.eval_size
+        self.pending = [(labels_all[start:], preds_all[start:])] if start < self.count else []
+        self.count -= start
 
     def _score(self, labels: np.ndarray, preds: np.ndarray) -> None:
         from ...metrics import binary_metrics
@@ -144,6 +147,8 @@ def evaluate(args: Any) -> dict[str, dict[str, float]]:
     for flag in ("batch_size", "nb_sample", "nb_replicate"):
         if getattr(args, flag) is not None and getattr(args, flag) < 1:
             raise SpecError(f"must be a whole number ≥ 1, got {getattr(args, flag)}", path=f"--{flag}")
+    if args.eval_size < 0:
+        raise SpecError(f"must be ≥ 0 (0: all sites at once), got {args.eval_size}", path="--eval_size")
     for flag, target in (("--out_report", args.out_report), ("--out_data", args.out_data)):
         if target and Path(target).is_dir():
             raise SpecError("is a folder; give a file name", path=flag, file=target)

@@ -121,8 +121,10 @@ def trained_part(value: str, part: str) -> tuple[str, Path]:
         raise SpecError(f"no trained model here: expected {model}", path=f"--{part}_model",
                         hint="give the --out_dir of an earlier 'specdsl deepcpg train' run, or a model name")
     try:
-        parts = json.loads(history.read_text())["config"]["architecture"]
-    except (OSError, ValueError, KeyError, TypeError):
+        config = json.loads(history.read_text())["config"]
+        options = config.get("options", {})
+        parts = config.get("architecture") or {p: (options.get(f"{p}_model") or [None])[0] for p in FAMILIES}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise SpecError(f"cannot tell which {part} architecture {model} holds: {history} is missing or was not "
                         "written by 'specdsl deepcpg train'", path=f"--{part}_model") from None
     name = parts.get(part)
