@@ -51,6 +51,18 @@ def test_train_writes_deepcpgs_artifacts(trained: Path) -> None:
     assert not [p for p in trained.iterdir() if p.name.startswith(".")]
 
 
+def test_the_delivered_model_loads_with_plain_keras_in_a_fresh_process(trained: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, keras; m = keras.saving.load_model(sys.argv[1], safe_mode=True); "
+            "assert not [k for k in sys.modules if k.startswith('specdsl')]; print(m.output_names)")
+    done = subprocess.run([sys.executable, "-c", code, str(trained / "model.keras")], capture_output=True,
+                          text=True, timeout=240)
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert "cpg_cell1" in done.stdout
+
+
 def test_eval_learns_the_planted_signal_and_imputes_every_site(data: Path, trained: Path, capsys) -> None:
     report, out = data / "eval" / "report.tsv", data / "eval" / "data.h5"
     val = chunks(data, "3")

@@ -273,7 +273,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
         scores = validation_scores(model, val_ds, plan)
         if scores:
             history["validation-scores"] = scores  # the delivered model, observed labels only
-    save_model(model, paths.model)
+    save_model(delivered(model, keras), paths.model)
     write_history(paths.history, history)
     if paths.plot is not None and history.get("loss"):
         from .plot import plot_history
@@ -291,6 +291,19 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     epochs_run = len(history.get("loss", []))
     return RunResult(paths, history, epochs_run, bool(early.stopped_epoch), time.monotonic() - started, plan,
                      stopper.reason)
+
+
+def delivered(model: Any, keras: Any) -> Any:
+    """The model as delivered: the same layers and weights without the compile state.
+
+    Losses, metrics and the optimizer are training-only objects (resuming uses the backup,
+    not this file), so a model of stock Keras layers loads with plain
+    ``keras.saving.load_model(path, safe_mode=True)`` in a process that never imports specdsl,
+    and other tools (BPReveal's, a colleague's script) can use it.
+    """
+    copy = model.__class__.from_config(model.get_config())  # clone_model would copy the compile state too
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 def loss_fell(history: dict[str, Any]) -> bool:
