@@ -171,7 +171,7 @@ def test_a_head_needs_a_counts_weight_or_a_frac_target() -> None:
      "settings.architecture.architecture-name", 'expected "bpnet", got the string "resnet"'),
     ('"val-data": "input/val.h5"', '"val-data": ["a", "b"]', '["a"', "val-data", "expected a file name, got a list"),
     ('"head-name": "oct4"', '"head-name": ""', '""', "heads[0].head-name",
-     "expected a non-empty string, got an empty string"),
+     "expected a name of letters, digits, _ . and - (no '/', spaces or brackets), got an empty string"),
     ('"verbosity": "INFO"', '"verbosity": 3', "3", "verbosity",
      'expected one of "CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG", got the number 3'),
 ])

@@ -248,3 +248,32 @@ def test_ctrl_c_right_after_a_resume_keeps_the_model_on_disk(data: Path) -> None
     with pytest.raises(TrainingInterrupted) as info:
         train(ir, resume=True, extra_callbacks=[_BatchInterrupt()])
     assert info.value.wrote is False and (data / "run.keras").read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["a/b", "two words", "f(x)"])
+def test_head_names_that_cannot_name_layers_are_config_errors(data: Path, name: str) -> None:
+    with pytest.raises(SpecError) as info:
+        load_config_text(config(data).replace('"head-name": "h0"', f'"head-name": "{name}"'), "cfg.json")
+    assert "heads[0].head-name" in info.value.render() and "letters, digits" in info.value.render()
+
+
+def test_an_output_prefix_that_names_a_folder_is_refused_before_training(data: Path) -> None:
+    from specdsl.training.plan import make_plan
+
+    ir = load_config_text(config(data).replace(f'"output-prefix": "{data}/run"', f'"output-prefix": "{data}/"'),
+                          "cfg.json")
+    with pytest.raises(SpecError) as info:
+        make_plan(ir)
+    assert "names a folder" in info.value.message and info.value.span is not None
+    assert not list(data.glob(".*"))
+
+
+def test_plot_and_inspect_refuse_files_of_the_wrong_kind(tmp_path: Path, capsys) -> None:
+    from specdsl.cli import main
+
+    (tmp_path / "h.json").write_text("[1, 2]")
+    (tmp_path / "m.keras").write_text("not a zip")
+    assert main(["plot", str(tmp_path / "h.json"), "-o", str(tmp_path / "p.png")]) == 2
+    assert "not a training history" in capsys.readouterr().err
+    assert main(["inspect", str(tmp_path / "m.keras")]) == 2
+    assert "not a .keras model archive" in capsys.readouterr().err

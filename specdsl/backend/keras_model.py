@@ -90,9 +90,14 @@ def load_model(path: str | Path) -> Any:
     for module in SERIALIZABLE_MODULES:
         importlib.import_module(module)
 
+    import zipfile
+
     path = Path(path)
     if not path.is_file():
-        raise SpecError("no such file", file=str(path))
+        raise SpecError("no such file" if not path.exists() else "is a folder, not a model file", file=str(path))
+    if not zipfile.is_zipfile(path):
+        raise SpecError("not a .keras model archive", file=str(path),
+                        expected="a file written by model.save(...keras) or specdsl compile/train")
     try:
         return keras.saving.load_model(path, safe_mode=True)
     except (ValueError, OSError, TypeError) as err:

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from .schema import Schema, integer, number, obj, open_fraction, string
+from .schema import WORDS, Schema, integer, number, obj, open_fraction, string
+
+NAME_PATTERN = "^[A-Za-z0-9_.-]+$"  # Keras layer and metric names; no '/', spaces or brackets
+
+
+def head_name(doc: str, example: str) -> Schema:
+    """A head's name: it becomes Keras layer and metric names, so letters, digits, _ . - only."""
+    return {**string(doc, example=example), "pattern": NAME_PATTERN,
+            WORDS: "a name of letters, digits, _ . and - (no '/', spaces or brackets)"}
 
 
 def head_properties() -> dict[str, Schema]:
@@ -19,7 +27,7 @@ def head_properties() -> dict[str, Schema]:
                                                  "counts weight is adjusted so that counts make up this fraction of "
                                                  "the head's loss; strictly between 0 and 1.", example=0.1,
                                                  optional=True),
-        "head-name": string("The head's name, used in layer, metric and output names.", example="oct4"),
+        "head-name": head_name("The head's name, used in layer, metric and output names.", "oct4"),
     }
 
 

@@ -130,6 +130,7 @@ def either(doc: str, *alternatives: Schema) -> Schema:
     return {"description": doc, "oneOf": list(alternatives)}
 
 
+WORDS = "x-words"  # how messages describe a value whose rule a type name cannot say (a pattern)
 TAG = "x-tag"
 TAG_DEFAULT = "x-tag-default"
 TAG_VALUES = "x-tag-values"
@@ -190,6 +191,8 @@ def join_or(words: list[str]) -> str:
 
 def describe(s: Schema) -> str:
     """What a value must be, in words: ``an integer ≥ 1``, ``one of "bpnet"``, ``a list of heads``."""
+    if WORDS in s:
+        return s[WORDS]
     if "const" in s:
         return json.dumps(s["const"])
     if "enum" in s:

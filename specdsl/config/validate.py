@@ -148,7 +148,7 @@ class _Translator:
             hint = did_you_mean(err.instance, schema["enum"])
         return self.error(f"expected {describe(schema)}, got {describe_value(node)}", path, node, hint=hint)
 
-    _type = _enum = _const = _minLength = _minItems = _mismatch
+    _type = _enum = _const = _minLength = _minItems = _pattern = _mismatch
 
     def _range(self, err: ValidationError, path: list[PathStep], node: Node, schema: Schema) -> list[SpecError]:
         return self.error(f"out of range: expected {describe(schema)}, got {node.span.text() or err.instance}",

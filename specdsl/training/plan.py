@@ -159,7 +159,21 @@ def _build(preset: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, 
         raise
 
 
+def _check_output(ir: TrainingIR) -> None:
+    """A prefix that names a folder would train the whole run and then fail, or hide its files."""
+    import os
+
+    place = ir.output.place
+    if ir.output.style == "prefix" and (place.endswith(("/", os.sep)) or os.path.isdir(place)):
+        raise SpecError(f"'{place}' names a folder; the output prefix is the start of file names",
+                        path=ir.output.path, hint=f"e.g. {place.rstrip('/' + os.sep) or '.'}/model writes "
+                                                  "model.keras, model.history.json …")
+    if ir.output.style == "folder" and os.path.isfile(place):
+        raise SpecError(f"'{place}' is a file, not a folder", path=ir.output.path)
+
+
 def _make_plan(ir: TrainingIR) -> Plan:
+    _check_output(ir)
     reader = get_reader(ir.data.reader)
     fields = reader.fields(ir)
     shapes = _input_shapes(ir, fields)

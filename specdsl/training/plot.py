@@ -36,6 +36,9 @@ def plot_history(history_path: str | Path, out: str | Path, dpi: int = 150) -> P
         raise SpecError("no such file", file=str(path)) from None
     except ValueError as err:
         raise SpecError(f"not a JSON history file: {err}", file=str(path)) from None
+    if not isinstance(history, dict) or not any(isinstance(v, list) for v in history.values()):
+        raise SpecError("not a training history", file=str(path),
+                        expected="an object with per-epoch lists such as \"loss\" (PREFIX.history.json, history.json)")
     out = Path(out)
     if out.suffix.lower() not in (".png", ".pdf", ".svg", ".jpg", ".jpeg"):
         raise SpecError(f"cannot write a plot as '{out.suffix or out.name}'", file=str(out),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...config.head_schema import head_name
 from ...config.schema import Schema, boolean, constant, integer, list_of, number, obj, string
 from ...config.training_ir import HeadIR
 from ...parsing import parse_chain
@@ -31,7 +32,8 @@ class BinaryHead(HeadKind):
     def schema(self) -> Schema:
         return obj("binary head", "One sigmoid output per target (0/1 labels; −1 or NaN = unknown).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": string("The head's name, used in messages.", example="cpg"),
+            "head-name": head_name("The head's name, used in messages and, for one output, its layer name.",
+                                   "cpg"),
             "targets": _targets_schema("target"),
             "max-targets": integer("At most this many targets (DeepCpG's --nb_output).", minimum=1, optional=True,
                                    example=10),

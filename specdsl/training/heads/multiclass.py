@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...config.head_schema import head_name
 from ...config.schema import Schema, boolean, constant, list_of, number, obj, string
 from ...config.training_ir import HeadIR
 from ...errors import SpecError
@@ -23,7 +24,8 @@ class MulticlassHead(HeadKind):
     def schema(self) -> Schema:
         return obj("multiclass head", "One softmax output over named classes (labels 0..K−1; −1 = unknown).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": string("The head's name, used in messages.", example="cap"),
+            "head-name": head_name("The head's name, used in messages and, for one output, its layer name.",
+                                   "cap"),
             "target": string("The label field in the data.", example="cap_class"),
             "classes": list_of(string("A class name.", example="cap0"), "The class names, in label order.",
                                min_items=2),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ...config.schema import Schema, constant, number, obj, string
+from ...config.head_schema import head_name
+from ...config.schema import Schema, constant, number, obj
 from ...config.training_ir import HeadIR
 from ...parsing import parse_chain
 from . import HeadKind, OutputSpec, ResolvedHead, layer_name, register
@@ -20,7 +21,8 @@ class RegressionHead(HeadKind):
     def schema(self) -> Schema:
         return obj("regression head", "One linear output per target (NaN = unknown).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": string("The head's name, used in messages.", example="level"),
+            "head-name": head_name("The head's name, used in messages and, for one output, its layer name.",
+                                   "level"),
             "targets": _targets_schema("target"),
             "loss-weight": number("Multiplies this head's losses.", minimum=0, default=1.0),
         })
