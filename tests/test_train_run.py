@@ -277,3 +277,20 @@ def test_plot_and_inspect_refuse_files_of_the_wrong_kind(tmp_path: Path, capsys)
     assert "not a training history" in capsys.readouterr().err
     assert main(["inspect", str(tmp_path / "m.keras")]) == 2
     assert "not a .keras model archive" in capsys.readouterr().err
+
+
+def test_a_second_run_on_the_same_prefix_is_refused(data: Path) -> None:
+    import fcntl
+    import os
+
+    ir = load_config_text(config(data, epochs=1), "cfg.json")
+    fd = os.open(data / "run.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(fd, fcntl.LOCK_EX)  # another run holds the place
+    try:
+        with pytest.raises(SpecError) as info:
+            train(ir)
+        assert "another run is writing" in info.value.message and info.value.file == str(data / "run.lock")
+        assert not (data / "run.keras").exists()
+    finally:
+        os.close(fd)
+    assert train(ir).epochs_run == 1  # once it is gone, the place is free

@@ -47,6 +47,11 @@ class Paths:
         return self._file("backup", "backup")
 
     @property
+    def lock(self) -> Path:
+        """Held while a run writes here, so a second run on the same place is refused."""
+        return self._file("lock", "train.lock")
+
+    @property
     def plot(self) -> Path | None:
         return Path(self.place) / "history.png" if self.style == "folder" else None
 

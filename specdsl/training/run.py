@@ -102,6 +102,14 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     plan = plan or make_plan(ir)
     paths = Paths.of(ir.output)
     _check_output_place(paths, ir.output.path)
+    from .lock import run_lock
+
+    with run_lock(paths.lock, ir.output.path):
+        return _locked_run(ir, plan, paths, resume, console, extra_callbacks)
+
+
+def _locked_run(ir: TrainingIR, plan: Plan, paths: Paths, resume: bool, console: Any,
+                extra_callbacks: Sequence[Any]) -> RunResult:
     if resume and not paths.backup.exists():
         done = len(_history_from_disk(paths).get("loss", []))
         raise SpecError(
