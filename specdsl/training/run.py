@@ -198,16 +198,13 @@ def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
 
 def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
-    import tensorflow as tf
-
     from ..backend.keras_model import build_keras_model, save_model
     from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
+    from .devices import training_devices
     from .progress import RichProgress
 
     ir = plan.ir
-    gpus = tf.config.list_physical_devices("GPU")
-    strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
-    with strategy.scope():
+    with training_devices(ir.runtime, console):
         model = build_keras_model(plan.graph)
         if ir.body.start_from:
             _start_from(model, plan)
