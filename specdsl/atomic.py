@@ -1,16 +1,31 @@
 """Every file specdsl writes is written here: to a temporary name beside it, then renamed.
 
 A crash, a kill or an exception leaves the old file (or none), never a truncated one.
-One module owns this so the rule cannot drift between models, histories, data chunks and reports.
+One module owns this so the rule cannot drift between models, histories, data chunks,
+backups and reports.  A full disk is reported as a :class:`WriteError` naming the file
+(h5py and Keras otherwise report it as a segmentation fault or a bare "file signature not
+found" on the next read), and is checked up front when the writer knows the size.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from .errors import SpecError
+
+# A seam for fault-injection tests: called with ("written", temporary path) once the content
+# is complete but not yet in place, and with ("replaced", final path) right after the rename.
+# A test makes it raise to simulate a kill or a full disk at that exact step.
+fault_hook: Callable[[str, Path], None] | None = None
+
+
+class WriteError(SpecError):
+    """A file could not be written (no space, no permission); the old file is untouched."""
 
 
 def default_file_mode() -> int:
@@ -20,36 +35,57 @@ def default_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _check_space(path: Path, need_bytes: int) -> None:
+    free = shutil.disk_usage(path.parent).free
+    if free < need_bytes:
+        raise WriteError(f"not enough space to write this file: about {need_bytes / 2**20:.1f} MiB needed, "
+                         f"{free / 2**20:.1f} MiB free", file=str(path), hint="free some space on that disk")
+
+
+def _fault(stage: str, path: Path) -> None:
+    if fault_hook is not None:
+        fault_hook(stage, path)
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | Path, suffix: str = ".tmp") -> Iterator[str]:
+def atomic_path(path: str | Path, suffix: str = ".tmp", need_bytes: int = 0) -> Iterator[str]:
     """A temporary path beside ``path``; on success it replaces ``path`` in one rename.
 
-    A crash or an exception leaves the old file (or none), never a truncated one.
+    ``need_bytes``, when known, is checked against the free space before anything is written.
+    A crash or an exception leaves the old file (or none), never a truncated one; an
+    ``OSError`` while writing (a full disk) becomes a :class:`WriteError` naming ``path``.
     """
-    from .errors import SpecError
-
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if need_bytes:
+            _check_space(path, need_bytes)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=suffix)
     except OSError as err:
-        raise SpecError(f"cannot write here: {err.strerror}", file=str(path)) from None
+        raise WriteError(f"cannot write here: {err.strerror}", file=str(path)) from None
     os.close(fd)
     try:
-        yield tmp
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
+        try:
+            yield tmp
+            _fault("written", Path(tmp))
+            os.chmod(tmp, default_file_mode())
+            os.replace(tmp, path)
+        except OSError as err:
+            reason = err.strerror or str(err)
+            raise WriteError(f"could not write this file: {reason}; the previous version (if any) is unchanged",
+                             file=str(path)) from None
+        _fault("replaced", path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+    with atomic_path(path, need_bytes=len(text.encode()) + 4096) as tmp, open(tmp, "w", encoding="utf-8") as handle:
         handle.write(text)
         handle.flush()
         os.fsync(handle.fileno())
     return Path(path)
 
 
-__all__ = ["atomic_path", "atomic_write_text", "default_file_mode"]
+__all__ = ["WriteError", "atomic_path", "atomic_write_text", "default_file_mode", "fault_hook"]

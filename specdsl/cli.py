@@ -141,6 +141,9 @@ def run_training(ir: Any, *, resume: bool = False, resume_hint: str = "the same 
 
     console = _console(stderr=True)
     paths = Paths.of(ir.output)
+    if not resume and paths.backup.exists():
+        print(f"note: {paths.backup} holds an interrupted run; this new run replaces it once its first epoch "
+              f"finishes (stop now and use {resume_hint} --resume to continue that run instead)", file=sys.stderr)
     try:
         result = train(ir, resume=resume, console=console)
     except TrainingInterrupted as stop:

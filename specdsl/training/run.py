@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..atomic import WriteError
 from ..config.training_ir import TrainingIR
 from ..errors import SpecError
 from .artifacts import write_history
@@ -110,14 +111,19 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
 
 def _locked_run(ir: TrainingIR, plan: Plan, paths: Paths, resume: bool, console: Any,
                 extra_callbacks: Sequence[Any]) -> RunResult:
-    if resume and not paths.backup.exists():
+    from .run_state import Backup, sweep_leftovers
+
+    sweep_leftovers(paths.written())
+    backup = Backup(paths.backup)
+    state = backup.load() if resume else None
+    if resume and state is None:
         done = len(_history_from_disk(paths).get("loss", []))
+        where = (f"no epoch of the run at {paths.backup} finished" if backup.exists()
+                 else f"there is no backup at {paths.backup}")
         raise SpecError(
-            f"nothing to resume: there is no backup at {paths.backup}"
+            f"nothing to resume: {where}"
             + (f"; the run finished ({done} epoch(s) in {paths.history})" if done else ""),
             hint="train without --resume to start a new run", path=ir.output.path)
-    if not resume and paths.backup.exists():
-        shutil.rmtree(paths.backup)  # a fresh run must not silently continue an old one
 
     from ..backend.quiet import import_keras
 
@@ -128,7 +134,12 @@ def _locked_run(ir: TrainingIR, plan: Plan, paths: Paths, resume: bool, console:
     if ir.runtime.mixed_precision:
         keras.config.set_dtype_policy("mixed_float16")
     try:
-        return _fit(plan, paths, keras, resume, console, extra_callbacks)
+        return _fit(plan, paths, keras, backup, state, console, extra_callbacks)
+    except WriteError as err:
+        if backup.state_path.exists():
+            err.hint = (f"{err.hint + '; ' if err.hint else ''}every finished epoch is kept in {backup.folder}: "
+                        "make room, then run the same command with --resume")
+        raise
     finally:
         keras.config.set_dtype_policy(policy)  # the process goes on in the precision it had
 
@@ -196,12 +207,14 @@ def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
     return ds.map(split)
 
 
-def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
+def _fit(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
     from ..backend.keras_model import build_keras_model, save_model
     from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
+    from .data_errors import surfaced
     from .devices import training_devices
     from .progress import RichProgress
+    from .run_state import Checkpointer, save_checkpoint
 
     ir = plan.ir
     with training_devices(ir.runtime, console):
@@ -214,6 +227,12 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
                                           "config": {"learning_rate": ir.optimizer.learning_rate}})
         model.compile(optimizer=optimizer, jit_compile=bool(ir.runtime.xla), loss=losses, loss_weights=loss_weights,
                       metrics=metrics)
+        best_weights = None
+        if state is not None:  # the best epoch's model is the checkpoint again, then training goes on from the latest
+            backup.restore(model, state.best or state.latest)
+            best_weights = model.get_weights()
+            save_checkpoint(model, paths.checkpoint)
+            backup.restore(model, state.latest)
 
     seed = 0 if ir.runtime.seed is None else ir.runtime.seed
     train_ds = _dataset(plan, "train", True, seed)
@@ -224,18 +243,18 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     early = keras.callbacks.EarlyStopping(monitor=monitor, mode="min", restore_best_weights=True,
                                           patience=schedule.early_stopping_patience
                                           if schedule.early_stopping_patience is not None else 10**9)
-    checkpoint = keras.callbacks.ModelCheckpoint(str(paths.checkpoint), monitor=monitor, save_best_only=True,
-                                                 mode="min")
-    callbacks: list[Any] = [StopOnNaN(), early, checkpoint]
+    nan_guard = StopOnNaN()
+    callbacks: list[Any] = [nan_guard, early]
+    plateau = None
     if schedule.lr_plateau_patience is not None:
-        callbacks.append(keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5,
-                                                           patience=schedule.lr_plateau_patience))
+        plateau = keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=schedule.lr_plateau_patience)
+        callbacks.append(plateau)
     if schedule.lr_decay is not None:
         lr0, decay = ir.optimizer.learning_rate, schedule.lr_decay
         callbacks.append(keras.callbacks.LearningRateScheduler(lambda epoch: lr0 * decay ** epoch))
     stopper = TrainingStopper(schedule.max_time_s, schedule.stop_file)
     callbacks.append(stopper)
-    previous = _history_from_disk(paths) if resume else {}
+    previous = dict(state.history) if state is not None else {}
     ctx = CallbackContext([c for c in callbacks if getattr(c, "monitor", None) == "val_loss"], early, previous)
     head_callbacks: list[Any] = []
     for kind_name, rhs in plan.heads_by_kind().items():
@@ -254,17 +273,22 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
     curves = paths.learning_curves()
     if curves is not None:
         callbacks.append(LearningCurves(*curves, plan.display_names(), previous=previous))
-    if resume or schedule.epochs > 1:
-        callbacks.insert(0, keras.callbacks.BackupAndRestore(str(paths.backup), delete_checkpoint=True))
+    callbacks.append(Checkpointer(backup, early, plateau, schedule.epochs, writer.history, paths.checkpoint,
+                                  nan_guard, state, best_weights))
     if console is not None:
         callbacks.append(RichProgress(console, schedule.epochs, ir.runtime.verbosity))
     callbacks.extend(extra_callbacks)
 
     started = time.monotonic()
     interrupted = False
+    done = state.epochs_done if state is not None else 0
     try:
-        model.fit(train_ds, validation_data=val_ds, epochs=schedule.epochs, callbacks=callbacks, verbose=0,
-                  shuffle=False)
+        if not (state is not None and state.finished):
+            with surfaced():
+                model.fit(train_ds, validation_data=val_ds, epochs=schedule.epochs, initial_epoch=done,
+                          callbacks=callbacks, verbose=0, shuffle=False)
+        else:
+            model.set_weights(best_weights)  # killed after the last epoch, before delivery: deliver now
     except KeyboardInterrupt:
         interrupted = True
     if interrupted and len(writer.history().get("loss", [])) == len(previous.get("loss", [])):
@@ -293,6 +317,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
             file=str(paths.history))
     if interrupted:
         raise TrainingInterrupted(str(paths.model))
+    shutil.rmtree(backup.folder, ignore_errors=True)  # delivered: nothing left to resume
     epochs_run = len(history.get("loss", []))
     return RunResult(paths, history, epochs_run, bool(early.stopped_epoch), time.monotonic() - started, plan,
                      stopper.reason)
