@@ -198,6 +198,32 @@ def test_resumed_callback_continues_lambda_and_damping() -> None:
     assert resumed.history_entry()["counts-loss-weight"] == {"h": [10.0, 20.0, 37.5]}
 
 
+def test_a_resumed_callback_rewrites_best_from_the_record_epoch_before_the_interruption() -> None:
+    """The record epoch can be one of the interrupted run's: its losses come from the history."""
+    def callback(loss: ReweightableMSE, early: keras.callbacks.EarlyStopping) -> AdaptiveCountsLossWeight:
+        head = AdaptiveHead("h", loss, "solo_profile_h", "solo_logcounts_h", frac_target=0.2, initial_weight=10.0)
+        return AdaptiveCountsLossWeight([head], early_stopping=early)
+
+    epochs = [_logs(900.0, 500.0, 400.0, 50.0), _logs(300.0, 40.0, 310.0, 50.0)]
+    first = callback(ReweightableMSE(), keras.callbacks.EarlyStopping(monitor="val_loss", patience=10))
+    first.on_train_begin()
+    for epoch, logs in enumerate(epochs):
+        first.on_epoch_end(epoch, logs)
+    history = {key: [logs[key] for logs in epochs] for key in epochs[0]}  # as HistoryWriter keeps them
+    history["loss"] = [1.0, 1.0]
+    history.update(json.loads(json.dumps(first.history_entry())))
+
+    early = keras.callbacks.EarlyStopping(monitor="val_loss", patience=10)
+    early.best_epoch, early.best = 1, 1e9  # the counters a resume restores: epoch 1 is the record
+    loss = ReweightableMSE()
+    resumed = callback(loss, early)
+    resumed.restore(history)
+    resumed.on_train_begin()
+    resumed.on_epoch_end(2, _logs(250.0, 37.5, 400.0, 60.0))  # worse than epoch 1; λ moves on
+    used_at_record = history["counts-loss-weight"]["h"][1]
+    assert early.best == pytest.approx(310.0 + 50.0 * loss.weight / used_at_record)
+
+
 def test_callback_estimates_initial_weight_and_warns_on_early_clamp(caplog: pytest.LogCaptureFixture) -> None:
     loss = ReweightableMSE()
     head = AdaptiveHead("h", loss, "solo_profile_h", "solo_logcounts_h", frac_target=0.2, mean_counts=50.0)

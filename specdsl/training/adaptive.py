@@ -128,18 +128,25 @@ class AdaptiveCountsLossWeight(keras.callbacks.Callback):
         self._first_epoch: int | None = None
         self._record: int | None = None  # local index of the best epoch when no EarlyStopping is given
         self._restored: tuple[dict[str, list[float]], dict[str, float]] | None = None
+        self._start = 0
+        self._restored_logs: list[dict[str, float]] = []  # the epoch logs of a resumed run's history
 
     def restore(self, history: Mapping[str, Any]) -> None:
         """Continue an interrupted run from its ``history.json`` (call before ``fit``).
 
         The λ history continues, λ is set to the value chosen after the last finished epoch, and
-        the epoch count E continues (so a resumed run damps instead of jumping again).  Losses of
-        the earlier epochs are not known, so ``best`` is only rewritten for epochs of this run.
+        the epoch count E continues (so a resumed run damps instead of jumping again).  The
+        earlier epochs' losses come from the history, so the record epoch found before the
+        interruption still has its ``best`` rewritten when λ changes.
         """
         used = history.get(HISTORY_KEY) or {}
         pending = history.get(NEXT_KEY) or {}
         self._restored = ({h.name: [float(v) for v in used.get(h.name, [])] for h in self.heads},
                           {name: float(v) for name, v in pending.items()})
+        columns = {k: v for k, v in history.items() if isinstance(v, list)}
+        done = len(columns.get("loss", []))
+        self._restored_logs = [{k: float(v[i]) for k, v in columns.items() if i < len(v) and _is_number(v[i])}
+                               for i in range(done)]
 
     # -- setup -------------------------------------------------------------------------------
 
@@ -152,13 +159,15 @@ class AdaptiveCountsLossWeight(keras.callbacks.Callback):
             done = max((len(v) for v in used.values()), default=0)
             # A head missing from the old history (renamed, added) gets None for the earlier epochs.
             self.weights = {name: [None] * (done - len(values)) + list(values) for name, values in used.items()}
-            self._logs = [None] * done
+            known = self._restored_logs[:done]
+            self._logs = [None] * (done - len(known)) + list(known)
             for head in self.heads:
                 if head.name in pending:
                     head.loss.set_weight(pending[head.name])
         else:
             self.weights = {h.name: [] for h in self.heads}
             self._logs = []
+        self._start = len(self._logs)  # epochs of earlier, resumed runs
         for head in self.heads:
             if head.frac_target is None or head.name in pending:
                 continue
@@ -258,13 +267,10 @@ class AdaptiveCountsLossWeight(keras.callbacks.Callback):
     def _record_index(self) -> int | None:
         best = getattr(self.early_stopping, "best_epoch", None) if self.early_stopping is not None else None
         if best is not None and self._first_epoch is not None:
-            index = self._resumed_epochs() + best - self._first_epoch
+            index = self._start + best - self._first_epoch
             if 0 <= index < len(self._logs) and self._logs[index] is not None:
                 return index
         return self._record
-
-    def _resumed_epochs(self) -> int:
-        return sum(1 for entry in self._logs if entry is None)
 
     def _reset_monitors(self) -> None:
         """Rewrite ``best`` of val_loss monitors with the record epoch's loss at the new λ."""
