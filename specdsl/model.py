@@ -101,6 +101,30 @@ def parse_shape(text: str, name: str = "--input") -> tuple:
     return tuple(dims)
 
 
+def param_value_problem(preset: Preset, key: str, value: Any) -> str | None:
+    """Why ``value`` cannot bind the preset's parameter ``key`` ("must be a number, not '64'"), or None.
+
+    The parameter's default says its type: a number (a whole one for an integer default) or a
+    name.  Shared by the binding below and the config check, so a config reports exactly what a
+    build would refuse, at the parameter's key, together with the schema errors.
+    """
+    default = preset.param_defaults()[key]
+    if isinstance(default, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"must be a number, not {_shown(value)}"
+        if isinstance(default, int) and isinstance(value, float) and not value.is_integer():
+            return f"must be a whole number, not {value}"
+    elif isinstance(default, str) and not isinstance(value, str):
+        return f"must be a name (a string), not {_shown(value)}"
+    return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"'{value}'" if isinstance(value, str) else repr(value)
+
+
 class _Instantiator:
     def __init__(self, graph: LayerGraph):
         self.graph = graph
@@ -116,12 +140,10 @@ class _Instantiator:
                     expected="one of " + ", ".join(values) if values else "no parameters",
                     hint=did_you_mean(key, values),
                 )
-            default = values[key]
-            if isinstance(default, (int, float)) and not isinstance(value, (int, float)):
-                raise SpecError(f"parameter '{key}' of {preset.name} must be a number, not '{value}'")
-            if isinstance(default, int) and not isinstance(default, bool) and isinstance(value, float):
-                if not value.is_integer():
-                    raise SpecError(f"parameter '{key}' of {preset.name} must be a whole number, not {value}")
+            problem = param_value_problem(preset, key, value)
+            if problem is not None:
+                raise SpecError(f"parameter '{key}' of {preset.name} {problem}")
+            if isinstance(values[key], int) and isinstance(value, float):
                 value = int(value)
             values[key] = value
         spans = {p.name: p.span for p in preset.params}

@@ -13,6 +13,7 @@ from typing import Any
 from ..errors import SpecError
 from ..lowering import LayerGraph
 from ..primitives import PRIMITIVES
+from .custom_objects import SERIALIZABLE_MODULES
 
 
 def build_keras_model(graph: LayerGraph) -> Any:
@@ -71,24 +72,19 @@ def save_model(model: Any, path: str | Path) -> Path:
     return path
 
 
-# Modules whose import registers custom Keras objects (``@register_keras_serializable``).
-SERIALIZABLE_MODULES = ("specdsl.training.losses", "specdsl.training.masked")
-
-
 def load_model(path: str | Path) -> Any:
     """Load a ``.keras`` file with ``safe_mode=True``: nothing in it is executed.
 
-    specdsl's serializable objects (training losses and metrics) are registered first, by
-    module name from :data:`SERIALIZABLE_MODULES` (the backend does not depend on training
-    code), so a trained model loads in a fresh process with its compile state.
+    specdsl's serializable objects (training losses and metrics, BPReveal's loss names) are
+    registered first (:mod:`.custom_objects`; the backend does not depend on training code by
+    import), so a trained model loads in a fresh process with its compile state.  Their bare
+    names are passed as ``custom_objects`` too, for files saved by Keras ≤ 3.6.
     """
-    import importlib
-
+    from .custom_objects import legacy_custom_objects
     from .quiet import import_keras
 
     keras = import_keras()
-    for module in SERIALIZABLE_MODULES:
-        importlib.import_module(module)
+    legacy = legacy_custom_objects()
 
     import zipfile
 
@@ -99,6 +95,9 @@ def load_model(path: str | Path) -> Any:
         raise SpecError("not a .keras model archive", file=str(path),
                         expected="a file written by model.save(...keras) or specdsl compile/train")
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        return keras.saving.load_model(path, custom_objects=legacy, safe_mode=True)
     except (ValueError, OSError, TypeError) as err:
         raise SpecError(f"cannot load this model safely: {err}", file=str(path)) from None
+
+
+__all__ = ["SERIALIZABLE_MODULES", "build_keras_model", "load_model", "save_model"]

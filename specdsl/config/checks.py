@@ -7,6 +7,7 @@ carries a one-line ``rule`` that ``docs/config.md`` lists under its kind.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -136,12 +137,30 @@ def _preset(root: Node) -> list[SpecError]:
     params = arch.child("params")
     if not isinstance(params, ObjectNode):
         return []
+    from ..model import param_value_problem
+
     known = [p.name for p in preset.params]
-    return [SpecError(f"preset {preset.name} has no parameter '{e.key}'", span=e.key_span,
-                      path=format_path(path + ["params", e.key]),
-                      expected=("one of " + quoted_list(known, limit=12)) if known else "no parameters",
-                      hint=did_you_mean(e.key, known))
-            for e in params.entries if e.key not in known]
+    out = []
+    for e in params.entries:
+        where = format_path(path + ["params", e.key])
+        if e.key not in known:
+            out.append(SpecError(f"preset {preset.name} has no parameter '{e.key}'", span=e.key_span, path=where,
+                                 expected=("one of " + quoted_list(known, limit=12)) if known else "no parameters",
+                                 hint=did_you_mean(e.key, known)))
+        elif isinstance(e.node, ScalarNode):
+            problem = param_value_problem(preset, e.key, e.node.value)
+            if problem is not None:
+                out.append(SpecError(f"parameter '{e.key}' of {preset.name} {problem}", span=e.node.span,
+                                     path=where, hint=_param_hint(e.node.value, preset.param_defaults()[e.key])))
+    return out
+
+
+def _param_hint(value: Any, default: Any) -> str:
+    from ..literals import is_number
+
+    if isinstance(value, str) and is_number(value.strip()):
+        return f"write the number without quotes: {value.strip()}"
+    return f"the default is {json.dumps(default)}"
 
 
 CHECKS: tuple[Check, ...] = (
@@ -150,7 +169,8 @@ CHECKS: tuple[Check, ...] = (
           "(BPReveal's lengthCalc).", (BPREVEAL_SOLO,), _bpnet_lengths),
     Check("An architecture string is parsed: layer names and arguments are checked against the layer registry.",
           (SPECDSL_TRAIN,), _architecture_string),
-    Check("A preset must exist, and params may only name that preset's parameters.", (SPECDSL_TRAIN,), _preset),
+    Check("A preset must exist, and params may only name that preset's parameters, each with a value of its "
+          "type (a number, a whole number, or a name).", (SPECDSL_TRAIN,), _preset),
 )
 
 

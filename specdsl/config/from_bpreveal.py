@@ -116,7 +116,7 @@ def _from_bpreveal(cfg: dict[str, Any], source: str) -> TrainingIR:
         kind=BPREVEAL_SOLO, source=source,
         inputs=(InputIR("sequence", (a["input-length"], 4), "float32", "sequence"),),
         body=body_preset(BPNET_PRESET, params),
-        heads=profile_heads(cfg["heads"], a),
+        heads=profile_heads(cfg["heads"], {**a, "config-path": "settings.architecture"}),
         data=DataIR("bpreveal-h5", (cfg["train-data"],), (cfg["val-data"],), settings(max_jitter=s["max-jitter"]),
                     "settings", "train-data", "val-data"),
         optimizer=OptimizerIR("adam", float(s["learning-rate"])),

@@ -207,7 +207,7 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
     decay = s.get("learning-rate-decay")
     return TrainingIR(
         kind=SPECDSL_TRAIN, source=source, inputs=reader.bind_inputs(body.preset, m, cfg.get("inputs", {})),
-        body=body, heads=_heads(cfg["heads"], {**m, "preset-params": body.params_dict(),
+        body=body, heads=_heads(cfg["heads"], {**m, "preset-params": body.params_dict(), "config-path": "model",
                                                "preset-defaults": body.preset.param_defaults()}),
         data=DataIR(reader.name, _files(d["train"]), _files(d.get("val")), settings(reader_settings)),
         optimizer=OptimizerIR(o["name"], float(o["learning-rate"])),

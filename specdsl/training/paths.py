@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,3 +70,28 @@ class Paths:
         if self.plot is not None:
             files.append(self.plot)
         return files
+
+    def write_problem(self) -> str | None:
+        """Why a run could not write here, found without creating anything (``check`` runs it too).
+
+        The output folder must be a folder we may write in, or, where it does not exist yet, its
+        nearest existing ancestor must be a folder we may create it in.  A failure found here
+        would otherwise surface only when the first file is written, after the data was checked.
+        """
+        folder = self.folder
+        probe = folder
+        try:
+            while not probe.exists():
+                if probe.parent == probe:
+                    break
+                probe = probe.parent
+            is_dir = probe.is_dir()
+        except OSError as err:  # a folder on the way that we may not look into
+            return f"cannot reach '{probe}': {err.strerror or err}"
+        if not is_dir:
+            return f"'{self.place}' is under '{probe}', which is a file, not a folder"
+        if os.access(probe, os.W_OK | os.X_OK):
+            return None
+        if probe == folder:
+            return f"cannot write in the output folder '{folder}' (no write permission)"
+        return f"cannot create the output folder '{folder}': no write permission in '{probe}'"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..config.training_ir import TrainingIR
-from ..errors import ImpossibleShape, SpecError, quoted_list
+from ..errors import ImpossibleShape, SpecError, SpecErrors, quoted_list
 from ..ir import Heads, Preset, Ref
 from ..lowering import LayerGraph
 from ..model import build_graph
@@ -159,21 +159,42 @@ def _build(preset: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, 
         raise
 
 
-def _check_output(ir: TrainingIR) -> None:
-    """A prefix that names a folder would train the whole run and then fail, or hide its files."""
+def _output_problems(ir: TrainingIR) -> list[SpecError]:
+    """Where the artifacts go: a prefix that names a folder would train the whole run and then fail,
+    or hide its files; a place that cannot be written would fail after the run (nothing is created)."""
     import os
 
-    place = ir.output.place
+    from .paths import Paths
+
+    place, key = ir.output.place, ir.output.path
     if ir.output.style == "prefix" and (place.endswith(("/", os.sep)) or os.path.isdir(place)):
-        raise SpecError(f"'{place}' names a folder; the output prefix is the start of file names",
-                        path=ir.output.path, hint=f"e.g. {place.rstrip('/' + os.sep) or '.'}/model writes "
-                                                  "model.keras, model.history.json …")
+        return [SpecError(f"'{place}' names a folder; the output prefix is the start of file names", path=key,
+                          hint=f"e.g. {place.rstrip('/' + os.sep) or '.'}/model writes model.keras, "
+                               "model.history.json …")]
     if ir.output.style == "folder" and os.path.isfile(place):
-        raise SpecError(f"'{place}' is a file, not a folder", path=ir.output.path)
+        return [SpecError(f"'{place}' is a file, not a folder", path=key)]
+    problem = Paths.of(ir.output).write_problem()
+    if problem is not None:
+        return [SpecError(problem, path=key, hint="choose a place you can write to")]
+    return []
 
 
 def _make_plan(ir: TrainingIR) -> Plan:
-    _check_output(ir)
+    """The output place is checked apart from the rest, so its problem is reported with the first
+    other one (a run with a bad prefix and a missing data file hears of both at once)."""
+    found = _output_problems(ir)
+    try:
+        plan = _plan(ir)
+    except SpecError as err:
+        if not found:
+            raise
+        raise SpecErrors(found + (getattr(err, "errors", None) or [err])) from None
+    if found:
+        raise found[0] if len(found) == 1 else SpecErrors(found)
+    return plan
+
+
+def _plan(ir: TrainingIR) -> Plan:
     reader = get_reader(ir.data.reader)
     fields = reader.fields(ir)
     shapes = _input_shapes(ir, fields)

@@ -71,17 +71,15 @@ def prepare(ir: TrainingIR) -> Plan:
     return make_plan(ir)
 
 
-def _check_output_place(paths: Paths, key: str) -> None:
-    """Fail before training, not after it, when the outputs cannot be written."""
-    import os
+def _make_output_folder(paths: Paths, ir: TrainingIR) -> None:
+    """Create the output folder; the plan has already checked that it can be written."""
+    from ..config.positions import place
 
-    folder = paths.folder
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise SpecError(f"cannot create the output folder {folder}: {err.strerror}", path=key) from None
-    if not os.access(folder, os.W_OK):
-        raise SpecError(f"cannot write in the output folder {folder}", path=key)
+        paths.folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:  # changed since the plan, or a read-only mount os.access cannot see
+        raise place(SpecError(f"cannot create the output folder {paths.folder}: {err.strerror}",
+                              path=ir.output.path), ir.document) from None
 
 
 def _history_from_disk(paths: Paths) -> dict[str, Any]:
@@ -102,7 +100,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     """
     plan = plan or make_plan(ir)
     paths = Paths.of(ir.output)
-    _check_output_place(paths, ir.output.path)
+    _make_output_folder(paths, ir)
     from .lock import run_lock
 
     with run_lock(paths.lock, ir.output.path):
@@ -160,7 +158,8 @@ def _set_trainability(model: Any, plan: Plan) -> None:
 
 
 def _start_from(model: Any, plan: Plan) -> list[str]:
-    """Copy weights by layer name from trained models (DeepCpG's staged training); their heads are dropped."""
+    """Copy weights by layer name from trained models (DeepCpG's staged training; BPReveal's models load
+    too); their heads are dropped."""
     from ..backend.keras_model import load_model
 
     outputs = {o.layer for o in plan.outputs}

@@ -43,6 +43,8 @@ class ProfileHead(HeadKind):
         """BPReveal's head keys, plus the model's output length and profile width.
 
         A preset's own ``output_filter_width`` parameter wins over ``model.output-filter-width``.
+        ``model["config-path"]`` says where the model section sits in the config (``model``,
+        ``settings.architecture``), so a length error names the key the user wrote.
         """
         from dataclasses import replace
 
@@ -54,8 +56,10 @@ class ProfileHead(HeadKind):
         if "output_filter_width" in defaults and not isinstance(model.get("architecture"), str):
             width = (model.get("preset-params") or {}).get("output_filter_width", defaults["output_filter_width"])
         head = super().from_config(item, path, model)
+        at = model.get("config-path")
+        key = f"{at}.output-length" if at else None
         return replace(head, settings=head.settings + settings(output_length=model.get("output-length"),
-                                                                output_filter_width=int(width)))
+                                                                output_filter_width=int(width), output_length_key=key))
 
     def resolve(self, head: Any, index: int, available: dict[str, tuple[int, ...]]) -> ResolvedHead:
         width = int(head.get("output_filter_width", DEFAULT_OUTPUT_FILTER_WIDTH))
@@ -79,7 +83,8 @@ class ProfileHead(HeadKind):
         length = plan.input_shapes["sequence"][0]
         wanted = heads[0].head.get("output_length")
         if wanted is not None:
-            check_lengths(plan.preset, length, int(wanted), plan.params, path="output-length")
+            key = heads[0].head.get("output_length_key", "output-length")
+            check_lengths(plan.preset, length, int(wanted), plan.params, path=key)
             plan.facts["output_length"] = int(wanted)
         else:
             plan.facts["output_length"] = min(lengths_for_input(plan.preset, length, plan.params).outputs.values())
