@@ -14,18 +14,19 @@ import subprocess
 import sys
 import textwrap
 import zipfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from specdsl.errors import SpecError
+
 pytestmark = pytest.mark.slow
 
 INPUT, OUTPUT = 128, 100  # widths 9/9 and 2 dilated layers trim 9 + 9 + 2^4 − 6 = 28
 
-# Layer names follow specdsl's BPNet body (body_conv1, body_dilres1_conv0 …) so that a start_from copies the
-# body by name; the outputs carry BPReveal's names.
+# Layer names are BPReveal's own (solo_initial_conv, solo_conv_{i}, solo_profile_{head} …): a start-from
+# translates them to specdsl's BPNet names.
 SAVE_LIKE_BPREVEAL = textwrap.dedent("""
     import sys
     import numpy as np
@@ -46,13 +47,14 @@ SAVE_LIKE_BPREVEAL = textwrap.dedent("""
         return reweightableMse
 
     inp = keras.Input((%(input)d, 4), name="sequence")
-    x = keras.layers.Conv1D(8, 9, activation="relu", name="body_conv1")(inp)
+    x = keras.layers.Conv1D(8, 9, activation="relu", name="solo_initial_conv")(inp)
     for i in range(2):
-        conv = keras.layers.Conv1D(8, 3, dilation_rate=2 ** (i + 1), activation="relu", name=f"body_dilres1_conv{i}")(x)
-        crop = keras.layers.Cropping1D(2 ** (i + 1), name=f"body_dilres1_crop{i}")(x)
-        x = keras.layers.Add(name=f"body_dilres1_add{i}")([conv, crop])
+        conv = keras.layers.Conv1D(8, 3, dilation_rate=2 ** (i + 1), activation="relu", name=f"solo_conv_{i}")(x)
+        crop = keras.layers.Cropping1D(2 ** (i + 1), name=f"solo_crop{i}")(x)
+        x = keras.layers.Add(name=f"solo_add{i}")([conv, crop])
     profile = keras.layers.Conv1D(2, 9, name="solo_profile_h0")(x)
-    counts = keras.layers.Dense(1, name="solo_logcounts_h0")(keras.layers.GlobalAveragePooling1D(name="gap_h0")(x))
+    gap = keras.layers.GlobalAveragePooling1D(name="solo_counts_gap_h0")(x)
+    counts = keras.layers.Dense(1, name="solo_logcounts_h0")(gap)
     model = keras.Model(inp, [profile, counts], name="solo_model")
     losses = [multinomialNll, weightedMse(keras.Variable(10.0))]
     model.compile(optimizer=keras.optimizers.Adam(0.004), loss=losses, loss_weights=[1.0, 1.0], metrics=losses)
@@ -148,38 +150,44 @@ def test_files_of_older_keras_that_name_the_functions_bare_load(bpreveal_model: 
 
 
 def test_a_training_starts_from_a_bpreveal_model(bpreveal_model: Path, tmp_path: Path) -> None:
-    """No config kind offers start_from for profile models yet, so the IR gets it directly (as the
-    DeepCpG adapter does): the body's weights are copied by layer name, then the run trains."""
+    """``model.start-from`` names the BPReveal model: its layers are found under BPReveal's names,
+    every one (the heads too) is copied, and the run trains from there."""
     import keras
 
     from specdsl.backend.keras_model import build_keras_model, load_model
     from specdsl.config import load_config_text
     from specdsl.training.plan import make_plan
-    from specdsl.training.run import _start_from, train
+    from specdsl.training.run import train
+    from specdsl.training.start_from import start_from
     from specdsl.training.synthetic import write_synthetic
 
     for name, n, seed in (("train", 64, 0), ("val", 32, 1)):
         write_synthetic(tmp_path / f"{name}.h5", n, INPUT, OUTPUT, 0, [2], seed=seed)
-    text = json.dumps({
+    config = {
         "kind": "specdsl-train", "output-prefix": f"{tmp_path}/run",
         "model": {"architecture": {"preset": "BPNet", "params": {"filters": 8, "layers": 2, "input_filter_width": 9,
                                                                  "output_filter_width": 9}},
-                  "input-length": INPUT, "output-length": OUTPUT},
+                  "input-length": INPUT, "output-length": OUTPUT, "start-from": str(bpreveal_model)},
         "heads": [{"head-name": "h0", "num-tasks": 2, "profile-loss-weight": 1, "counts-loss-weight": 10}],
         "data": {"train": f"{tmp_path}/train.h5", "val": f"{tmp_path}/val.h5"},
-        "schedule": {"epochs": 1, "batch-size": 16}, "runtime": {"seed": 1, "verbosity": "WARNING"}})
-    ir = load_config_text(text, "cfg.json")
-    ir = replace(ir, body=replace(ir.body, start_from=(("body", str(bpreveal_model)),)))
+        "schedule": {"epochs": 1, "batch-size": 16}, "runtime": {"seed": 1, "verbosity": "WARNING"}}
+    ir = load_config_text(json.dumps(config), "cfg.json")
     plan = make_plan(ir)
 
     model = build_keras_model(plan.graph)
-    copied = _start_from(model, plan)
-    assert copied == ["body_conv1", "body_dilres1_conv0", "body_dilres1_conv1"]
+    copied = start_from(model, ir, {o.layer for o in plan.outputs})
+    assert sorted(copied) == ["body_conv1", "body_dilres1_conv0", "body_dilres1_conv1", "solo_logcounts_h0",
+                              "solo_profile_h0"]
     source = load_model(bpreveal_model)
-    for name in copied:
-        for mine, theirs in zip(model.get_layer(name).get_weights(), source.get_layer(name).get_weights()):
-            np.testing.assert_array_equal(mine, theirs)
+    for mine, theirs in (("body_conv1", "solo_initial_conv"), ("body_dilres1_conv1", "solo_conv_1"),
+                         ("solo_profile_h0", "solo_profile_h0")):
+        for a, b in zip(model.get_layer(mine).get_weights(), source.get_layer(theirs).get_weights()):
+            np.testing.assert_array_equal(a, b)
 
     result = train(ir, plan=plan)
     assert result.epochs_run == 1
     assert keras.saving.load_model(tmp_path / "run.keras", safe_mode=True).name
+
+    config["model"]["start-from"] = str(tmp_path / "missing.keras")
+    with pytest.raises(SpecError, match=r"model.start-from: .*missing.keras"):
+        make_plan(load_config_text(json.dumps(config), "cfg.json"))

@@ -9,6 +9,7 @@ nothing here knows a particular reader or head kind.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -78,6 +79,9 @@ _MODEL = obj("model", "The network and the lengths it works on.", {
     "output-filter-width": integer("Width of the profile convolution each head adds to an architecture string "
                                    "(a preset uses its own output_filter_width parameter).", minimum=1, default=75),
     "model-name": model_name(optional=True),
+    "start-from": file_name("A trained model (.keras; specdsl's or BPReveal's) whose weights this run starts from: "
+                            "every layer with the same name and shapes, output layers included.",
+                            example="models/bpnet.keras", optional=True),
 })
 
 
@@ -121,12 +125,16 @@ _SCHEDULE = obj("schedule", "How long to train and when to slow down or stop.", 
     "val-examples": integer("At most this many validation examples.", minimum=1, optional=True, example=20000),
 }, default={})
 
-_RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric precision, compilation.", {
+_RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric precision, compilation, devices.", {
     "verbosity": verbosity(default="INFO"),
     "seed": integer("Seed for every random generator, for repeatable runs; leave out for a random seed.",
                     minimum=0, example=1234, optional=True),
     "mixed-precision": boolean("Compute in float16 with float32 weights (faster on recent GPUs).", default=False),
-    "xla": boolean("Compile the training step with XLA (jit_compile).", default=False),
+    "xla": boolean("Compile the training step with XLA (jit_compile; not with several TensorFlow devices, where "
+                   "Keras cannot).", default=False),
+    "device": choice("Where to train: auto (every GPU, else the CPU), gpu (every GPU; the run fails at once when "
+                     "there is none instead of falling back to the CPU) or cpu. Several devices train "
+                     "data-parallel; see docs/devices.md.", ["auto", "cpu", "gpu"], default="auto"),
 }, default={})
 
 @cache
@@ -203,6 +211,10 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
 
     reader = get_reader(d.get("reader", BPREVEAL_READER))
     body = _body(m, source, reader, cfg.get("inputs", {}))
+    if m.get("start-from"):
+        from ..training.start_from import WHOLE_MODEL
+
+        body = replace(body, start_from=((WHOLE_MODEL, m["start-from"]),))
     reader_settings = {k.replace("-", "_"): v for k, v in d.items() if k not in ("reader", "train", "val")}
     decay = s.get("learning-rate-decay")
     return TrainingIR(
@@ -215,7 +227,7 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
                             lr_plateau_patience=None if decay else s["learning-rate-plateau-patience"],
                             lr_decay=decay, train_examples=s.get("train-examples"),
                             val_examples=s.get("val-examples")),
-        runtime=RuntimeIR(r["verbosity"], r.get("seed"), r["mixed-precision"], r["xla"]),
+        runtime=RuntimeIR(r["verbosity"], r.get("seed"), r["mixed-precision"], r["xla"], r["device"]),
         output=OutputIR(cfg["output-prefix"], "prefix", "output-prefix"),
         model_name=m.get("model-name") or None, config=cfg)
 

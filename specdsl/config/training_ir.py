@@ -126,10 +126,15 @@ class ScheduleIR:
 
 @dataclass(frozen=True)
 class RuntimeIR:
+    """How the run executes.  ``device``: "auto" (every GPU, else the CPU), "gpu" (every GPU; the
+    run fails without one rather than falling back to the CPU) or "cpu"
+    (:mod:`specdsl.training.devices`)."""
+
     verbosity: str = "INFO"
     seed: int | None = None
     mixed_precision: bool = False
     xla: bool = False
+    device: str = "auto"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,14 @@ is not part of the trainer's state), so whoever assigns λ must call :func:`refr
 (the adaptive callback does, once per epoch at most).  The variable is not a
 model weight (it does not change ``count_params`` or the weights file); the current λ is stored in
 the loss's config, so a saved ``.keras`` model compiles back with the λ it had when saved.
+
+Several devices
+---------------
+Both losses mean over the whole batch on every number of devices
+(:func:`~specdsl.training.masked.whole_batch_mean`), and are logged as metrics through
+:class:`LossMean`, not as bare loss objects: Keras' wrapper for a loss used as a metric averages
+each replica's reduced value, which ``tf.distribute`` has already divided by the number of
+replicas, so two GPUs would log half the loss (and the adaptive weight would read it).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ import keras
 from keras import ops
 
 from specdsl.training.data import solo_output_names
+from specdsl.training.masked import whole_batch_mean
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
 
@@ -100,6 +109,11 @@ def log_counts_mse(y_true: Any, y_pred: Any) -> Any:
     return ops.mean(ops.square(y_true - y_pred), axis=-1)
 
 
+def _replica_scaled(loss: keras.losses.Loss, values: Any) -> Any:
+    """Values whose Keras mean reduction is the whole batch's mean on any number of devices."""
+    return whole_batch_mean(values) if loss.reduction in ("sum_over_batch_size", "mean") else values
+
+
 @keras.saving.register_keras_serializable(package="specdsl")
 class MultinomialNLL(keras.losses.Loss):
     """Profile loss: :func:`multinomial_nll` on logits (B, L, T), averaged over the batch."""
@@ -108,8 +122,12 @@ class MultinomialNLL(keras.losses.Loss):
                  dtype: str | None = None) -> None:
         super().__init__(name=name, reduction=reduction, dtype=dtype)
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
+    def per_example(self, y_true: Any, y_pred: Any) -> Any:
+        """The (B,) values the batch mean is taken of (what :class:`LossMean` logs)."""
         return multinomial_nll(y_true, y_pred)
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        return _replica_scaled(self, self.per_example(y_true, y_pred))
 
     def get_config(self) -> dict[str, Any]:
         return super().get_config()
@@ -132,17 +150,44 @@ class ReweightableMSE(keras.losses.Loss):
     @property
     def weight(self) -> float:
         """The current λ."""
-        return float(ops.convert_to_tensor(self.weight_variable))
+        return float(self.weight_variable.numpy())  # also a MirroredVariable's (made in a MirroredStrategy scope)
 
     def set_weight(self, value: float) -> None:
         """Assign a new λ; compiled TensorFlow steps see it at their next call."""
         self.weight_variable.assign(float(value))
 
-    def call(self, y_true: Any, y_pred: Any) -> Any:
+    def per_example(self, y_true: Any, y_pred: Any) -> Any:
+        """The (B,) values λ·(log-counts error)² the batch mean is taken of."""
         return log_counts_mse(y_true, y_pred) * ops.cast(self.weight_variable, "float32")
+
+    def call(self, y_true: Any, y_pred: Any) -> Any:
+        return _replica_scaled(self, self.per_example(y_true, y_pred))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "weight": self.weight}
+
+
+@keras.saving.register_keras_serializable(package="specdsl")
+class LossMean(keras.metrics.Mean):
+    """A loss logged as a metric: the mean of its per-example values, named as the loss.
+
+    Holds the loss object itself, so a λ the adaptive callback assigns shows in the log at once.
+    It counts examples, as Keras' total ``loss`` does, so one device and several log the same
+    value.  (Keras' wrapper for a bare loss object would log each replica's reduced value,
+    already divided by the number of replicas under ``tf.distribute``: half the loss on two GPUs.)
+    """
+
+    def __init__(self, loss: Any, name: str | None = None, dtype: Any = None) -> None:
+        if isinstance(loss, dict):
+            loss = keras.saving.deserialize_keras_object(loss)
+        super().__init__(name=name or loss.name, dtype=dtype)
+        self.wrapped = loss
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
+        return super().update_state(self.wrapped.per_example(y_true, y_pred), sample_weight=sample_weight)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "loss": keras.saving.serialize_keras_object(self.wrapped)}
 
 
 @dataclass
@@ -150,14 +195,14 @@ class SoloLosses:
     """Everything ``model.compile`` needs for a BPReveal-style solo model, keyed by output name.
 
     ``counts_losses`` maps head name → its :class:`ReweightableMSE` (the λ holder the adaptive
-    callback updates).  ``metrics`` repeats the loss objects per output, as BPReveal does, so the
-    logs carry ``<output>_multinomial_nll`` / ``<output>_reweightable_mse`` on every Keras 3 version
-    (newer Keras also logs ``<output>_loss`` with the same values).
+    callback updates).  ``metrics`` repeats the losses per output as :class:`LossMean`, as BPReveal
+    repeats them, so the logs carry ``<output>_multinomial_nll`` / ``<output>_reweightable_mse`` on
+    every Keras 3 version (newer Keras also logs ``<output>_loss`` with the same values).
     """
 
     loss: dict[str, keras.losses.Loss]
     loss_weights: dict[str, float]
-    metrics: dict[str, list[keras.losses.Loss]]
+    metrics: dict[str, list[keras.metrics.Metric]]
     counts_losses: dict[str, ReweightableMSE]
     output_names: list[str]
 
@@ -191,7 +236,7 @@ def solo_losses(
         weights[profile_out] = float(profile_weights[i])
         counts[head] = losses[counts_out] = ReweightableMSE(counts_weights[i])
         weights[counts_out] = 1.0
-    metrics = {out: [loss] for out, loss in losses.items()}
+    metrics = {out: [LossMean(loss)] for out, loss in losses.items()}
     return SoloLosses(losses, weights, metrics, counts, names)
 
 
@@ -218,6 +263,7 @@ def counts_losses_of(model: keras.Model) -> dict[str, ReweightableMSE]:
 
 
 __all__ = [
+    "LossMean",
     "MultinomialNLL",
     "ReweightableMSE",
     "SoloLosses",

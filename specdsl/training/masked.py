@@ -4,6 +4,11 @@ Each loss returns per-example terms already divided by the number of observed la
 the batch and is reduced with ``sum``, so the value is Σ m·c·ℓ / max(1, Σ m): a batch with
 few observed labels is not shrunk towards 0 (Keras 3's ``sum_over_batch_size`` divides by
 every element), and a batch with none contributes 0.  Metrics pass m as the sample weight.
+
+On several devices Σ m counts the whole batch, not one replica's share
+(:func:`replica_sum`): each replica then holds its part of the one batch loss and the
+summed gradients equal a single device's, even when replicas see different numbers of
+observed labels or a partial last batch splits unevenly.
 All use ``keras.ops`` only, so they run on TensorFlow and JAX, and are registered
 serializable so a trained model loads with ``safe_mode=True``.
 """
@@ -26,16 +31,51 @@ def observed(y_true: Any) -> tuple[Any, Any]:
     return ops.cast(known, "float32"), ops.where(known, y, ops.zeros_like(y))
 
 
-def per_replica(value: Any) -> Any:
-    """Scale a summed loss for the replicas whose gradients are summed (Keras does this only for the
-    mean reductions): under ``tf.distribute`` with N replicas each computes its share, 1/N."""
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
+def _replica_context() -> Any:
+    """The ``tf.distribute`` replica context of a step on several replicas, else None."""
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
 
-        replicas = tf.distribute.get_strategy().num_replicas_in_sync
-        if replicas > 1:
-            return value / float(replicas)
-    return value
+    context = tf.distribute.get_replica_context()  # None in cross-replica code (model building)
+    return context if context is not None and context.num_replicas_in_sync > 1 else None
+
+
+def replica_sum(value: Any) -> Any:
+    """Σ of a per-replica value over the replicas of a ``tf.distribute`` step; the value elsewhere.
+
+    A loss divided by a count of the whole batch (observed labels, examples) makes the replicas'
+    gradients, which the optimizer sums, add up to one device's gradient; dividing by each
+    replica's own count would not (and Keras scales only its mean reductions by 1/replicas).
+    JAX's DataParallel computes each step on the whole, sharded batch, so there a plain sum
+    already counts everything.  Counts come from labels only: no gradient flows through them.
+    """
+    context = _replica_context()
+    if context is None:
+        return value
+    import tensorflow as tf
+
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stop_gradient(value))
+
+
+def whole_batch_mean(values: Any) -> Any:
+    """Per-example values rescaled so Keras' ``sum_over_batch_size`` means the whole batch.
+
+    On each replica Keras divides by that replica's examples and by the number of replicas,
+    which is the batch mean only when every replica gets as many examples; a partial last
+    batch splits unevenly (3 examples on 2 replicas: 2 and 1).  Multiplying by
+    rows·replicas / all rows makes the replicas' losses add up to Σ / all rows exactly.
+    """
+    context = _replica_context()
+    if context is None:
+        return values
+    rows = ops.cast(ops.size(values), "float32")
+    return values * (rows * float(context.num_replicas_in_sync) / ops.maximum(1.0, replica_sum(rows)))
+
+
+def _observed_count(m: Any) -> Any:
+    """max(1, Σ m) over the whole batch: the divisor that makes a loss the mean over observed labels."""
+    return ops.maximum(1.0, replica_sum(ops.sum(m)))
 
 
 def _flat(x: Any) -> Any:
@@ -71,7 +111,7 @@ class MaskedBinaryCrossentropy(_MaskedLoss):
         m, y = observed(ops.reshape(y_true, (-1,)))
         p = ops.clip(ops.cast(ops.reshape(y_pred, (-1,)), "float32"), EPSILON, 1.0 - EPSILON)
         bce = -(y * ops.log(p) + (1.0 - y) * ops.log(1.0 - p))
-        return per_replica(m * _class_factor(y, self.class_weights) * bce / ops.maximum(1.0, ops.sum(m)))
+        return m * _class_factor(y, self.class_weights) * bce / _observed_count(m)
 
 
 @keras.saving.register_keras_serializable(package="specdsl")
@@ -86,7 +126,7 @@ class MaskedSparseCrossentropy(_MaskedLoss):
         k = ops.shape(y_pred)[-1]
         p = ops.clip(ops.cast(ops.reshape(y_pred, (-1, k)), "float32"), EPSILON, 1.0)
         ce = -ops.sum(ops.one_hot(ops.cast(y, "int32"), k) * ops.log(p), axis=-1)
-        return per_replica(m * _class_factor(y, self.class_weights) * ce / ops.maximum(1.0, ops.sum(m)))
+        return m * _class_factor(y, self.class_weights) * ce / _observed_count(m)
 
 
 @keras.saving.register_keras_serializable(package="specdsl")
@@ -101,7 +141,7 @@ class MaskedMSE(_MaskedLoss):
         y, p = _flat(y_true), _flat(y_pred)
         m = ops.cast(ops.logical_not(ops.isnan(y)), "float32")
         diff = ops.where(m > 0, y - p, ops.zeros_like(y))
-        return per_replica(ops.sum(m * ops.square(diff), axis=-1) / ops.maximum(1.0, ops.sum(m)))
+        return ops.sum(m * ops.square(diff), axis=-1) / _observed_count(m)
 
 
 class _Observed:
@@ -148,4 +188,5 @@ class ObservedMAE(keras.metrics.Mean):
 
 
 __all__ = ["MaskedBinaryCrossentropy", "MaskedSparseCrossentropy", "MaskedMSE", "ObservedBinaryAccuracy",
-           "ObservedAUC", "ObservedSparseAccuracy", "ObservedMAE", "observed"]
+           "ObservedAUC", "ObservedSparseAccuracy", "ObservedMAE", "observed", "replica_sum",
+           "whole_batch_mean"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from ..config.training_ir import TrainingIR
@@ -139,6 +140,16 @@ def make_plan(ir: TrainingIR) -> Plan:
         raise place(err, ir.document) from None
 
 
+def _check_start_from(ir: TrainingIR) -> None:
+    """A whole trained model named in the config must be there before anything is built."""
+    from .start_from import WHOLE_MODEL
+
+    for part, path in ir.body.start_from:
+        if part == WHOLE_MODEL and not Path(path).is_file():
+            raise SpecError(f"{path}: trained model not found", path="model.start-from",
+                            hint="give the path of a .keras file")
+
+
 def _check_files(plan: Plan, role: str) -> int:
     try:
         return plan.reader.check(plan, role)
@@ -195,6 +206,7 @@ def _make_plan(ir: TrainingIR) -> Plan:
 
 
 def _plan(ir: TrainingIR) -> Plan:
+    _check_start_from(ir)
     reader = get_reader(ir.data.reader)
     fields = reader.fields(ir)
     shapes = _input_shapes(ir, fields)

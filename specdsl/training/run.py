@@ -98,16 +98,19 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     ``extra_callbacks`` run after the run's own (a hook for notebooks and for tests that
     simulate a crash or a Ctrl+C at a chosen epoch).
     """
-    plan = plan or make_plan(ir)
-    paths = Paths.of(ir.output)
-    _make_output_folder(paths, ir)
+    from .devices import check_batch_size, choose_devices
     from .lock import run_lock
 
+    plan = plan or make_plan(ir)
+    devices = choose_devices(ir.runtime.device, ir.document)  # a missing GPU is refused before anything is written
+    check_batch_size(devices, ir.schedule.batch_size, "batch-size", ir.document)
+    paths = Paths.of(ir.output)
+    _make_output_folder(paths, ir)
     with run_lock(paths.lock, ir.output.path):
-        return _locked_run(ir, plan, paths, resume, console, extra_callbacks)
+        return _locked_run(ir, plan, devices, paths, resume, console, extra_callbacks)
 
 
-def _locked_run(ir: TrainingIR, plan: Plan, paths: Paths, resume: bool, console: Any,
+def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: bool, console: Any,
                 extra_callbacks: Sequence[Any]) -> RunResult:
     from .run_state import Backup, sweep_leftovers
 
@@ -132,7 +135,7 @@ def _locked_run(ir: TrainingIR, plan: Plan, paths: Paths, resume: bool, console:
     if ir.runtime.mixed_precision:
         keras.config.set_dtype_policy("mixed_float16")
     try:
-        return _fit(plan, paths, keras, backup, state, console, extra_callbacks)
+        return _fit(plan, paths, keras, devices, backup, state, console, extra_callbacks)
     except WriteError as err:
         if backup.state_path.exists():
             err.hint = (f"{err.hint + '; ' if err.hint else ''}every finished epoch is kept in {backup.folder}: "
@@ -155,30 +158,6 @@ def _set_trainability(model: Any, plan: Plan) -> None:
             layer.trainable = False
         if any(layer_matches(p, layer.name) for p in rules.trainable):
             layer.trainable = True
-
-
-def _start_from(model: Any, plan: Plan) -> list[str]:
-    """Copy weights by layer name from trained models (DeepCpG's staged training; BPReveal's models load
-    too); their heads are dropped."""
-    from ..backend.keras_model import load_model
-
-    outputs = {o.layer for o in plan.outputs}
-    copied = []
-    for part, path in plan.ir.body.start_from:
-        source = load_model(path)
-        theirs = {layer.name: layer for layer in source.layers if layer.weights}
-        for layer in model.layers:
-            other = theirs.get(layer.name)
-            if other is None or layer.name in outputs or not layer.weights:
-                continue
-            if [w.shape for w in layer.weights] != [w.shape for w in other.weights]:
-                raise SpecError(f"layer '{layer.name}' of the trained {part} model has other shapes than the model "
-                                "being trained", file=path, hint="train with the same windows and cells")
-            layer.set_weights(other.get_weights())
-            copied.append(layer.name)
-        if not any(name.startswith(part) for name in copied):
-            raise SpecError(f"no layer of the trained {part} model matches the model being trained", file=path)
-    return copied
 
 
 def _compile_parts(plan: Plan) -> tuple[dict, dict, dict]:
@@ -206,39 +185,58 @@ def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
     return ds.map(split)
 
 
-def _fit(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, console: Any,
-         extra_callbacks: Sequence[Any]) -> RunResult:
-    from ..backend.keras_model import build_keras_model, save_model
-    from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
-    from .data_errors import surfaced
-    from .devices import training_devices
-    from .progress import RichProgress
-    from .run_state import Checkpointer, save_checkpoint
+@dataclass
+class _Monitors:
+    """The callbacks whose state the backup carries and the delivery reads."""
+
+    nan_guard: Any
+    early: Any
+    plateau: Any
+    stopper: Any
+    writer: Any
+    previous: dict[str, Any]
+
+
+def _compiled_model(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state: Any) -> tuple[Any, Any]:
+    """Build and compile (inside the devices' scope); on resume, put the backup's weights back.
+
+    Returns the model and, on resume, the best epoch's weights (which the checkpoint is
+    rewritten from, so it matches the committed state whatever a kill left).
+    """
+    from ..backend.keras_model import build_keras_model
+    from .run_state import save_checkpoint
 
     ir = plan.ir
-    with training_devices(ir.runtime, console):
-        model = build_keras_model(plan.graph)
-        if ir.body.start_from:
-            _start_from(model, plan)
-        _set_trainability(model, plan)
-        losses, loss_weights, metrics = _compile_parts(plan)
-        optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
-                                          "config": {"learning_rate": ir.optimizer.learning_rate}})
-        model.compile(optimizer=optimizer, jit_compile=bool(ir.runtime.xla), loss=losses, loss_weights=loss_weights,
-                      metrics=metrics)
-        best_weights = None
-        if state is not None:  # the best epoch's model is the checkpoint again, then training goes on from the latest
-            backup.restore(model, state.best or state.latest)
-            best_weights = model.get_weights()
-            save_checkpoint(model, paths.checkpoint)
-            backup.restore(model, state.latest)
+    model = build_keras_model(plan.graph)
+    if ir.body.start_from:
+        from .start_from import start_from
 
-    seed = 0 if ir.runtime.seed is None else ir.runtime.seed
-    train_ds = _dataset(plan, "train", True, seed)
-    val_ds = _dataset(plan, "val", False, seed) if ir.data.val else None
-    monitor = "val_loss" if val_ds is not None else "loss"
-    schedule = ir.schedule
+        start_from(model, ir, {o.layer for o in plan.outputs})
+    _set_trainability(model, plan)
+    losses, loss_weights, metrics = _compile_parts(plan)
+    optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
+                                      "config": {"learning_rate": ir.optimizer.learning_rate}})
+    model.compile(optimizer=optimizer, jit_compile=devices.jit_compile(ir.runtime.xla), loss=losses,
+                  loss_weights=loss_weights, metrics=metrics)
+    if state is None:
+        return model, None
+    backup.restore(model, state.best or state.latest)
+    best_weights = model.get_weights()
+    save_checkpoint(model, paths.checkpoint)
+    backup.restore(model, state.latest)
+    return model, best_weights
 
+
+def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, best_weights: Any, console: Any,
+               validating: bool) -> tuple[list[Any], _Monitors]:
+    """The run's callbacks, in the order their end-of-epoch work depends on: the monitors, then head
+    callbacks (which may rewrite the monitors' ``best``), the history, then the commit of it all."""
+    from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
+    from .progress import RichProgress
+    from .run_state import Checkpointer
+
+    ir, schedule = plan.ir, plan.ir.schedule
+    monitor = "val_loss" if validating else "loss"
     early = keras.callbacks.EarlyStopping(monitor=monitor, mode="min", restore_best_weights=True,
                                           patience=schedule.early_stopping_patience
                                           if schedule.early_stopping_patience is not None else 10**9)
@@ -276,39 +274,58 @@ def _fit(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, console:
                                   nan_guard, state, best_weights))
     if console is not None:
         callbacks.append(RichProgress(console, schedule.epochs, ir.runtime.verbosity))
-    callbacks.extend(extra_callbacks)
+    return callbacks, _Monitors(nan_guard, early, plateau, stopper, writer, previous)
 
+
+def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state: Any, console: Any,
+         extra_callbacks: Sequence[Any]) -> RunResult:
+    from ..backend.keras_model import save_model
+    from .data_errors import surfaced
+    from .devices import adapt_dataset, training_devices
+
+    ir, schedule = plan.ir, plan.ir.schedule
+    seed = 0 if ir.runtime.seed is None else ir.runtime.seed
     started = time.monotonic()
     interrupted = False
-    done = state.epochs_done if state is not None else 0
-    try:
-        if not (state is not None and state.finished):
-            with surfaced():
-                model.fit(train_ds, validation_data=val_ds, epochs=schedule.epochs, initial_epoch=done,
-                          callbacks=callbacks, verbose=0, shuffle=False)
-        else:
-            model.set_weights(best_weights)  # killed after the last epoch, before delivery: deliver now
-    except KeyboardInterrupt:
-        interrupted = True
-    if interrupted and len(writer.history().get("loss", [])) == len(previous.get("loss", [])):
+    val_raw = _dataset(plan, "val", False, seed) if ir.data.val else None
+    with training_devices(ir.runtime, console, devices):
+        model, best_weights = _compiled_model(plan, paths, keras, devices, backup, state)
+        train_ds = adapt_dataset(_dataset(plan, "train", True, seed), devices, batch_size=schedule.batch_size,
+                                 examples=plan.examples["train"])
+        val_ds = None if val_raw is None else adapt_dataset(val_raw, devices, batch_size=schedule.batch_size,
+                                                           examples=plan.examples["val"])
+        callbacks, watch = _callbacks(plan, paths, keras, backup, state, best_weights, console, val_ds is not None)
+        callbacks.extend(extra_callbacks)
+        try:
+            if state is None or not state.finished:
+                with surfaced():
+                    model.fit(train_ds, validation_data=val_ds, epochs=schedule.epochs,
+                              initial_epoch=state.epochs_done if state is not None else 0,
+                              callbacks=callbacks, verbose=0, shuffle=False)
+            else:
+                model.set_weights(best_weights)  # killed after the last epoch, before delivery: deliver now
+        except KeyboardInterrupt:
+            interrupted = True
+    history = watch.writer.history()
+    if interrupted and len(history.get("loss", [])) == len(watch.previous.get("loss", [])):
         raise TrainingInterrupted(str(paths.model), wrote=False)  # no new epoch: keep what is on disk
-    if early.best_weights is not None:  # the delivered model is the best epoch, whatever Keras 3.x did at the end
-        model.set_weights(early.best_weights)
-    history = writer.history()
+    if watch.early.best_weights is not None:  # the delivered model is the best epoch, whatever Keras did at the end
+        model.set_weights(watch.early.best_weights)
+    final = delivered(model, keras)  # outside the devices' scope: scores take batches of any size
     if not interrupted:
         from .final_report import validation_scores
 
-        scores = validation_scores(model, val_ds, plan)
+        scores = validation_scores(final, val_raw, plan)
         if scores:
             history["validation-scores"] = scores  # the delivered model, observed labels only
-    save_model(delivered(model, keras), paths.model)
+    save_model(final, paths.model)
     write_history(paths.history, history)
     if paths.plot is not None and history.get("loss"):
         from .plot import plot_history
 
         plot_history(paths.history, paths.plot)
-    nan = next((c for c in callbacks if isinstance(c, StopOnNaN)), None)
-    if nan is not None and nan.where is not None:
+    nan = watch.nan_guard
+    if nan.where is not None:
         raise TrainingDiverged(
             f"training stopped: the loss became {nan.value} at epoch {nan.where[0] + 1}, batch {nan.where[1] + 1}",
             hint="lower the learning rate and check the data for values that give infinite losses (for profile "
@@ -318,8 +335,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, console:
         raise TrainingInterrupted(str(paths.model))
     shutil.rmtree(backup.folder, ignore_errors=True)  # delivered: nothing left to resume
     epochs_run = len(history.get("loss", []))
-    return RunResult(paths, history, epochs_run, bool(early.stopped_epoch), time.monotonic() - started, plan,
-                     stopper.reason)
+    return RunResult(paths, history, epochs_run, bool(watch.early.stopped_epoch), time.monotonic() - started, plan,
+                     watch.stopper.reason)
 
 
 def delivered(model: Any, keras: Any) -> Any:

@@ -115,7 +115,7 @@ class ProfileHead(HeadKind):
                                        if total else 0.0)
 
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
-        from ..losses import MultinomialNLL, ReweightableMSE
+        from ..losses import LossMean, MultinomialNLL, ReweightableMSE
 
         head = rh.head
         initial = head.get("counts_loss_weight")
@@ -124,7 +124,8 @@ class ProfileHead(HeadKind):
         profile, counts = rh.outputs
         losses = {profile.layer: MultinomialNLL(), counts.layer: counts_loss}
         weights = {profile.layer: float(head.get("profile_loss_weight", 1.0)), counts.layer: 1.0}
-        return losses, weights, {name: [loss] for name, loss in losses.items()}
+        # LossMean, not the loss object: Keras would log each replica's share on several devices
+        return losses, weights, {name: [LossMean(loss)] for name, loss in losses.items()}
 
     def callbacks(self, heads: list[ResolvedHead], ctx: Any) -> list[Any]:
         from ..adaptive import AdaptiveCountsLossWeight, AdaptiveHead
