@@ -72,13 +72,14 @@ def save_model(model: Any, path: str | Path) -> Path:
 
 
 # Modules whose import registers custom Keras objects (``@register_keras_serializable``).
-SERIALIZABLE_MODULES = ("specdsl.training.losses", "specdsl.training.masked")
+SERIALIZABLE_MODULES = ("specdsl.backend.crf", "specdsl.training.losses", "specdsl.training.masked",
+                        "specdsl.training.crf")
 
 
 def load_model(path: str | Path) -> Any:
     """Load a ``.keras`` file with ``safe_mode=True``: nothing in it is executed.
 
-    specdsl's serializable objects (training losses and metrics) are registered first, by
+    specdsl's serializable objects (the CRF layer, training losses and metrics) are registered first, by
     module name from :data:`SERIALIZABLE_MODULES` (the backend does not depend on training
     code), so a trained model loads in a fresh process with its compile state.
     """
@@ -99,6 +100,16 @@ def load_model(path: str | Path) -> Any:
         raise SpecError("not a .keras model archive", file=str(path),
                         expected="a file written by model.save(...keras) or specdsl compile/train")
     try:
-        return keras.saving.load_model(path, safe_mode=True)
+        model = keras.saving.load_model(path, safe_mode=True)
     except (ValueError, OSError, TypeError) as err:
         raise SpecError(f"cannot load this model safely: {err}", file=str(path)) from None
+    bind_losses(model, getattr(model, "loss", None))  # a checkpoint's compile state
+    return model
+
+
+def bind_losses(model: Any, losses: Any) -> None:
+    """Bind the losses (a dict, list or one loss) that read a layer's weights, the CRF's, to ``model``."""
+    values = losses.values() if isinstance(losses, dict) else losses if isinstance(losses, (list, tuple)) else [losses]
+    for loss in values:
+        if hasattr(loss, "bind"):
+            loss.bind(model)
