@@ -198,7 +198,7 @@ def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
 
 def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
-    from ..backend.keras_model import build_keras_model, save_model
+    from ..backend.keras_model import bind_losses, build_keras_model, save_model
     from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
     from .devices import training_devices
     from .progress import RichProgress
@@ -210,6 +210,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, resume: bool, console: Any,
             _start_from(model, plan)
         _set_trainability(model, plan)
         losses, loss_weights, metrics = _compile_parts(plan)
+        bind_losses(model, losses)  # losses that read a layer's weights (a CRF's transitions)
         optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
                                           "config": {"learning_rate": ir.optimizer.learning_rate}})
         model.compile(optimizer=optimizer, jit_compile=bool(ir.runtime.xla), loss=losses, loss_weights=loss_weights,
