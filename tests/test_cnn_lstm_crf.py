@@ -87,6 +87,16 @@ def test_bad_settings_name_the_parameter(bad: dict, message: str) -> None:
     assert next(iter(bad)) in info.value.message
 
 
+def test_a_spec_file_uses_it_with_its_own_settings(tmp_path) -> None:
+    spec = tmp_path / "mine.spec"
+    spec.write_text('family mine\nparam lstm_layers = 0\nparam num_labels = 4\n'
+                    'preset Mine "convolutions and a CRF" {\n  input reads: ? : int32\n'
+                    '  labels = use CNN-LSTM-CRF(reads)\n}\n')
+    graph = analyse(f"{spec}:Mine")
+    assert "rnn" not in kinds_of(graph) and kinds_of(graph)[-1] == "crf"
+    assert graph.total == analyse("CnnLstmCrf", {"lstm_layers": 0, "num_labels": 4}).total
+
+
 keras = pytest.importorskip("keras")
 
 

@@ -174,12 +174,13 @@ def test_layer_output_is_the_scores_and_the_viterbi_path_masked_by_the_tokens() 
     out = model.predict(tokens, verbose=0)
     assert out.shape == (6, 9, 4) and out.dtype == np.float32
     crf = model.get_layer("labels")
-    scores = model.get_layer("scores").output
-    assert scores is not None
     expected = np32(crf.decode(out[..., :-1], tokens != 0))
     assert (out[..., -1] == expected).all()
     assert ((out[..., -1] < 0) == (tokens == 0)).all()
     assert (decode(model, tokens) == expected).all()
+    from specdsl.api import decode as api_decode
+
+    assert (api_decode(model, tokens) == expected).all()
     assert model.count_params() == 6 * 8 + (8 * 3 + 3) + 3 * 3 + 2 * 3
 
 
@@ -207,7 +208,7 @@ def test_training_lowers_the_loss_and_reload_with_safe_mode_decodes_identically(
                   metrics=[ViterbiAccuracy()])
     tokens, y = reads(64, 12, 3, seed=5)
     before = model.get_layer("labels").get_weights()
-    history = model.fit(tokens, y, batch_size=16, epochs=4, verbose=0).history
+    history = model.fit(tokens, y, batch_size=16, epochs=3, verbose=0).history
     assert history["loss"][-1] < history["loss"][0] and history["acc"][-1] > history["acc"][0]
     assert not np.allclose(before[0], model.get_layer("labels").get_weights()[0])  # the transitions learn
     paths = decode(model, tokens)
@@ -218,8 +219,6 @@ def test_training_lowers_the_loss_and_reload_with_safe_mode_decodes_identically(
     again = load_model(path)  # safe_mode=True, the CRF loss bound again
     assert (decode(again, tokens) == paths).all()
     np.testing.assert_allclose(again.evaluate(tokens, y, verbose=0), evaluated, rtol=1e-5)
-    plain = keras.saving.load_model(path, safe_mode=True, compile=False)  # the CRF module is imported
-    assert (decode(plain, tokens) == paths).all()
 
 
 def test_mixed_precision_computes_in_float32() -> None:
@@ -266,7 +265,7 @@ t = rng.integers(1, 6, size=(64, 10)).astype("int32")
 t[::2, 6:] = 0
 labels = np.where(t > 0, t % 3, -1)
 before = model.get_layer("labels").get_weights()[0]
-history = model.fit(t, labels, batch_size=16, epochs=3, verbose=0).history
+history = model.fit(t, labels, batch_size=16, epochs=2, verbose=0).history
 out["loss"] = history["loss"]
 out["transitions_moved"] = bool(np.abs(model.get_layer("labels").get_weights()[0] - before).max() > 1e-3)
 out["backend"] = keras.backend.backend()
