@@ -77,6 +77,13 @@ def load_model(path: str | Path) -> Any:
     return _load(path)
 
 
+def decode(model: Any, inputs: Any, batch_size: int = 32) -> Any:
+    """Viterbi label paths of a model whose output is a CRF's: (reads, length) ints, −1 at padding."""
+    from .backend.crf import decode as _decode
+
+    return _decode(model, inputs, batch_size)
+
+
 def presets_table(family: str | None = None) -> list[tuple[Any, LayerGraph]]:
     presets = all_presets()
     if family:

@@ -147,6 +147,9 @@ class Preset:
     outputs: tuple[str, ...] = ()
     heads: tuple[Heads, ...] = ()
     span: Span | None = field(default=None, compare=False, repr=False)
+    # A preset whose layers depend on its parameters (layer counts, switches) names the builder
+    # that writes it for bound values (:mod:`specdsl.builders`); its nodes are the defaults'.
+    builder: str = ""
 
     def param_defaults(self) -> dict[str, object]:
         return {p.name: p.default for p in self.params}

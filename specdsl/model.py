@@ -14,6 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from .builders import materialize
 from .errors import Source, Span, SpecError, UnknownLayerKind, did_you_mean
 from .ir import Block, Chain, Concat, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
 from .limits import MAX_SIZE
@@ -200,6 +201,7 @@ class _Instantiator:
 
     def emit(self, preset: Preset, values: Mapping[str, Any], bound: list[Tensor] | None,
              input_shapes: Mapping[str, Shape] | None = None) -> list[Tensor]:
+        preset = materialize(preset, values)  # a preset written by a builder, for these values
         env: dict[str, Tensor] = {}
         if bound is None:
             shapes = dict(input_shapes or {})
@@ -298,6 +300,15 @@ def _file_presets(text: str, name: str) -> tuple[Preset, ...]:
     from .parsing import parse_spec_file
 
     return tuple(parse_spec_file(text, name))
+
+
+def written_preset(preset: Preset, params: Mapping[str, Any] | None = None) -> Preset:
+    """The preset with its structure fixed for these parameters: a builder's preset is written
+    for them (its layers, heads and outputs can then be replaced, as training plans do); any
+    other preset is returned as it is."""
+    if not preset.builder:
+        return preset
+    return materialize(preset, _Instantiator(LayerGraph(preset.name)).bind_params(preset, params or {}, strict=True))
 
 
 def build_graph(preset: Preset, params: Mapping[str, Any] | None = None,

@@ -1,4 +1,5 @@
-"""Named presets: spec files in ``specs/``, loaded once, looked up case-insensitively."""
+"""Named presets: spec files in ``specs/`` and the presets builders write (:mod:`specdsl.builders`),
+loaded once, looked up case-insensitively."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ def load_spec_file(path: str | Path) -> list[Preset]:
 
 @lru_cache(maxsize=1)
 def _catalogue() -> dict[str, Preset]:
+    from .builders import all_builders, default_preset
+
     found: dict[str, Preset] = {}
     for path in sorted(data_dir("specs").glob("*.spec")):
         for preset in _file(path).values():
@@ -32,6 +35,11 @@ def _catalogue() -> dict[str, Preset]:
             if key in found:
                 raise SpecError(f"preset '{preset.name}' is defined twice", span=preset.span)
             found[key] = preset
+    for builder in all_builders():  # presets written by code (specdsl.builders), after the spec files'
+        for key in (builder.name, *builder.aliases):
+            if key.lower() in found or key.lower() in _index():
+                raise SpecError(f"preset '{key}' is defined twice (a spec file and {builder.module})")
+        found[builder.name.lower()] = default_preset(builder.name)
     return found
 
 
@@ -58,10 +66,15 @@ def _file(path: Path) -> dict[str, Preset]:
 
 
 def find_preset(name: str) -> Preset | None:
-    """Parse only the spec file that declares ``name``: ``params PRESET`` stays fast."""
+    """Parse only the spec file that declares ``name``: ``params PRESET`` stays fast.
+
+    Presets written by a builder (:mod:`specdsl.builders`) are found by name or alias."""
     path = _index().get(name.lower())
     if path is None:
-        return None
+        from .builders import default_preset, find_builder
+
+        builder = find_builder(name)
+        return default_preset(builder.name) if builder is not None else None
     return _file(path).get(name.lower())
 
 

@@ -329,8 +329,9 @@ def _rnn_make(keras: Any, c: dict, name: str) -> Any:
     extra = {"reset_after": c.get("reset_after", True)} if c["cell"] == "gru" else {}
     cls = keras.layers.GRU if c["cell"] == "gru" else keras.layers.LSTM
     inner_name = name if not c["bidirectional"] else f"{name}_{c['cell']}"
+    recurrent = _regularizer(keras, {"l1": c.get("rl1", 0.0), "l2": c.get("rl2", 0.0)})
     layer = cls(c["units"], return_sequences=c["sequences"], kernel_regularizer=_regularizer(keras, c),
-                name=inner_name, **extra)
+                recurrent_regularizer=recurrent, name=inner_name, **extra)
     return keras.layers.Bidirectional(layer, name=name) if c["bidirectional"] else layer
 
 
@@ -356,4 +357,38 @@ primitive(Primitive(
     make=lambda keras, c, name: keras.layers.MultiHeadAttention(
         c["heads"], c["key_dim"], dropout=c.get("rate", 0.0), name=name),
     call=lambda layer, xs: layer(xs[0], xs[0]),
+))
+
+# ---------------------------------------------------------------- sequence labelling
+
+
+def _crf_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), "a CRF")
+    _need_features(s[0], "a CRF")
+    if len(s) > 1:
+        tokens = s[1]
+        if len(tokens) != 1:
+            raise ShapeProblem("a CRF reads its padding from integer tokens (length), but they are "
+                               + format_shape(tokens))
+        if None not in (tokens[0], s[0][0]) and tokens[0] != s[0][0]:
+            raise ShapeProblem(f"a CRF needs one label-score vector per token, but gets {s[0][0]} for {tokens[0]} "
+                               "tokens; keep the length (pad=same, no pooling) up to the CRF")
+    return (s[0][0], s[0][1] + 1)
+
+
+def _crf_make(keras: Any, c: dict, name: str) -> Any:
+    from .backend.crf import CRF
+
+    return CRF(name=name)
+
+
+primitive(Primitive(
+    "crf", "CRF", _crf_shape,
+    # L×L transitions, start and end scores per label
+    params=lambda s, c: (s[0][1] * s[0][1] + 2 * s[0][1], 0),
+    # the Viterbi recursion uses every transition once per position (the training-time forward
+    # algorithm costs as much again)
+    macs=lambda s, o, c: _times(s[0][0], s[0][1] * s[0][1]),
+    make=_crf_make,
+    call=lambda layer, xs: layer(xs if len(xs) > 1 else xs[0]),
 ))

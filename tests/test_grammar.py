@@ -38,6 +38,9 @@ MORE = [
     "conv[$filters@$width,dil=2,stride=1,l1=1e-4,l2=0.001]_ap[2,stride=1,pad=same]_gmp",
     "conv[16@3]_flat_dense[4]_do[0.25]_act[gelu]_sigmoid",
     "lstm[8]_gru[8]_bilstm[4]",
+    "emb[6,16]_3x(conv[16@25,pad=same,l2=0.01]_bn_do[0.35])_blstm[8,seq=yes,l2=0.01,rl2=0.01]_do[0.35]"
+    "_residual[mha[2,8,rate=0.35]]_do[0.35]_dense[6,l2=0.01]_crf",
+    "gru[4,rl1=1e-05]_res[dense[4]_relu]_crf[mask=none]",
 ]
 
 

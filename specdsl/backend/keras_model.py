@@ -95,9 +95,18 @@ def load_model(path: str | Path) -> Any:
         raise SpecError("not a .keras model archive", file=str(path),
                         expected="a file written by model.save(...keras) or specdsl compile/train")
     try:
-        return keras.saving.load_model(path, custom_objects=legacy, safe_mode=True)
+        model = keras.saving.load_model(path, custom_objects=legacy, safe_mode=True)
     except (ValueError, OSError, TypeError) as err:
         raise SpecError(f"cannot load this model safely: {err}", file=str(path)) from None
+    bind_losses(model, getattr(model, "loss", None))  # a checkpoint's compile state
+    return model
 
 
-__all__ = ["SERIALIZABLE_MODULES", "build_keras_model", "load_model", "save_model"]
+def bind_losses(model: Any, losses: Any) -> None:
+    """Bind the losses (a dict, list or one loss) that read a layer's weights, the CRF's, to ``model``."""
+    values = losses.values() if isinstance(losses, dict) else losses if isinstance(losses, (list, tuple)) else [losses]
+    for loss in values:
+        if hasattr(loss, "bind"):
+            loss.bind(model)
+
+__all__ = ["SERIALIZABLE_MODULES", "bind_losses", "build_keras_model", "load_model", "save_model"]

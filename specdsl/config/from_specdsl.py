@@ -163,7 +163,8 @@ def _any_heads() -> Schema:
 
     kinds = {name: kind.schema() for name, kind in all_head_kinds().items()}
     return list_of(tagged("One output head; its kind says which keys it has.", "kind", "profile", kinds),
-                   "The output heads: profile (BPReveal), binary, multiclass or regression.")
+                   "The output heads: profile (BPReveal), binary, multiclass, regression or labels "
+                   "(one label per position).")
 
 
 def _files(value: str | list[str] | None) -> tuple[str, ...]:

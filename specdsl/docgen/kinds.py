@@ -14,6 +14,7 @@ from .common import _cell, _code, _keras_layers, _n, _shape, _table
 EXAMPLE_INPUTS: dict[str, Shape] = {
     "each": (5, 100),  # five cells of 100 features, as in DeepCpG's CpG model
     "dilres": (2114, 64),  # nine dilated layers eat 2·(2+4+…+512) = 2,044 positions
+    "crf": (1000, 6),  # six label scores per position of a read of 1,000 bases
 }
 
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..api import analyse, presets_table
+from ..builders import find_builder
 from ..errors import SpecError
 from ..ir import Preset
 from ..lowering import LayerGraph
@@ -142,6 +143,9 @@ def _counts_lines(presets: dict[str, tuple[Preset, LayerGraph]]) -> tuple[list[s
     return table, facts
 
 
+TYPICAL_LENGTH = 1000  # positions of an input whose length is known only at run time, for MACs
+
+
 def _is_graph(preset: Preset) -> bool:
     """A preset that one architecture string does not describe (several tensors, heads, uses)."""
     return len(preset.nodes) != 1 or bool(preset.heads) or bool(preset.outputs)
@@ -177,7 +181,9 @@ def presets_markdown() -> str:
         "# Presets",
         "",
         f"specdsl ships {len(table)} named presets, written as spec files in `specs/` (see",
-        "[the language guide](language.md#4-spec-files)). Counts are exact: they equal Keras' `count_params()`",
+        "[the language guide](language.md#4-spec-files)), except "
+        + ", ".join(f"[{p.name}](#{p.name.lower()})" for p, _ in table if p.builder)
+        + ", which code writes from its parameters. Counts are exact: they equal Keras' `count_params()`",
         "for the built model (tests enforce it), and include non-trainable batch-normalisation statistics.",
         "MACs are multiply-accumulates per example (FLOPs ≈ 2 × MACs). `specdsl presets` prints this table and",
         "`specdsl params NAME` the per-layer detail; `--set` changes a parameter, e.g.",
@@ -206,12 +212,22 @@ def presets_markdown() -> str:
                 g = graphs[member.name]
                 outs = ", ".join(f"{k} {_shape(v)}" for k, v in g.output_shapes().items())
                 doc = member.doc
+                macs = f"{_n(g.macs)} MACs"
+                if g.macs is None:  # a length known only at run time: the MACs of a typical one
+                    fixed = {n.name: tuple(TYPICAL_LENGTH if d is None else d for d in n.shape) for n in g.inputs}
+                    macs = f"{_n(analyse(member.name, None, fixed).macs)} MACs per read of {TYPICAL_LENGTH:,} positions"
+                if member.builder:
+                    module = find_builder(member.builder).module
+                    source = (f"It is written from its parameters by `{module}` (its layer counts and switches "
+                              "need code, which spec files do not have); with the defaults:")
+                else:
+                    source = f"Its definition in `specs/{_spec_file(member)}`:"
                 lines += [
                     f"#### {member.name}",
                     "",
                     doc[0].upper() + doc[1:] + ". With its defaults it has "
-                    f"{_n(g.total)} parameters ({_n(g.trainable)} trainable), {_n(g.macs)} MACs, and the outputs "
-                    f"{outs}. Its definition in `specs/{_spec_file(member)}`:",
+                    f"{_n(g.total)} parameters ({_n(g.trainable)} trainable), {macs}, and the outputs "
+                    f"{outs}. {source}",
                     "",
                     "```",
                     _preset_source(member),

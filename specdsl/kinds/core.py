@@ -138,3 +138,21 @@ register(Kind(
     args=(Arg("body", "chain", doc="layers to apply per position, e.g. fc[256]"),),
     positional=("body",), example="each[fc[256]]",
 ))
+
+
+def lower_res(ctx, x):
+    y = ctx.lower_chain(ctx["body"], x)
+    if tuple(y.shape) != tuple(x.shape):
+        from ..primitives import format_shape
+
+        raise ctx.fail(f"the inner layers must keep the shape {format_shape(x.shape)} to be added to their input, "
+                       f"but give {format_shape(y.shape)}")
+    return ctx.add("add", [x, y], "add")
+
+
+register(Kind(
+    "res", "residual connection: the inner layers' output added to their input (the inner layers keep its shape)",
+    lower_res,
+    args=(Arg("body", "chain", doc="layers whose output is added to their input, e.g. mha[4,32]"),),
+    positional=("body",), aliases=("residual",), example="res[mha[4,32]]",
+))

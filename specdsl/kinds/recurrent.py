@@ -5,6 +5,9 @@ from __future__ import annotations
 from ..registry import Arg, Kind, register
 from ._args import L1, L2
 
+# Not model-wide settings: DeepCpG penalises only the input kernels; tranquillyzer both.
+RL1 = Arg("rl1", "float", 0.0, "L1 penalty on the recurrent kernel", minimum=0.0)
+RL2 = Arg("rl2", "float", 0.0, "L2 penalty on the recurrent kernel", minimum=0.0)
 SEQ = Arg("seq", "choice", "auto",
           "return the whole sequence (yes) or the last state (no); auto returns it when another "
           "recurrent layer follows", choices=("auto", "yes", "no"))
@@ -15,12 +18,12 @@ def _recurrent_kind(name: str, cell: str, bidirectional: bool, aliases: tuple[st
         seq = ctx["seq"]
         sequences = seq == "yes" or (seq == "auto" and ctx.following is not None and ctx.following.recurrent)
         config = dict(cell=cell, units=ctx["units"], bidirectional=bidirectional, sequences=sequences,
-                      l1=ctx["l1"], l2=ctx["l2"])
+                      l1=ctx["l1"], l2=ctx["l2"], rl1=ctx["rl1"], rl2=ctx["rl2"])
         if cell == "gru":
             config["reset_after"] = ctx["reset-after"]
         return ctx.add("rnn", x, **config)
 
-    args = [Arg("units", "int", doc="units per direction"), SEQ, L1, L2]
+    args = [Arg("units", "int", doc="units per direction"), SEQ, L1, L2, RL1, RL2]
     if cell == "gru":
         args.append(Arg("reset-after", "bool", True,
                         "Keras 3 / cuDNN GRU (yes) or the Keras 2 standalone GRU DeepCpG was trained with (no)"))

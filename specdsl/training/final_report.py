@@ -35,5 +35,15 @@ def validation_scores(model: Any, val_ds: Any, plan: Any) -> dict[str, dict[str,
     for rh in scored:
         kind = head_kind(rh.head.kind)
         for o in rh.outputs:
-            report[o.display] = kind.score(rh, np.concatenate(truth[o.layer]), np.concatenate(preds[o.layer]))
+            report[o.display] = kind.score(rh, _joined(truth[o.layer], -1), _joined(preds[o.layer], -1))
     return report
+
+
+def _joined(batches: list[np.ndarray], pad: float) -> np.ndarray:
+    """Batches joined along the examples; batches of reads padded to different lengths are padded
+    to the longest (labels −1, i.e. not scored)."""
+    if len({b.shape[1:] for b in batches}) <= 1:
+        return np.concatenate(batches)
+    longest = max(b.shape[1] for b in batches)
+    return np.concatenate([np.pad(b, [(0, 0), (0, longest - b.shape[1])] + [(0, 0)] * (b.ndim - 2),
+                                  constant_values=pad) for b in batches])

@@ -19,7 +19,7 @@ from ..config.training_ir import TrainingIR
 from ..errors import ImpossibleShape, SpecError, SpecErrors, quoted_list
 from ..ir import Heads, Preset, Ref
 from ..lowering import LayerGraph
-from ..model import build_graph
+from ..model import build_graph, written_preset
 from .heads import OutputSpec, ResolvedHead, head_kind
 from .readers import Fields, Reader, get_reader
 
@@ -210,8 +210,8 @@ def _plan(ir: TrainingIR) -> Plan:
     reader = get_reader(ir.data.reader)
     fields = reader.fields(ir)
     shapes = _input_shapes(ir, fields)
-    body = ir.body.preset
     params = ir.body.params_dict()
+    body = written_preset(ir.body.preset, params)  # a builder's preset, written for these parameters
     _bind_shape_params(body, params, shapes)
     last = body.nodes[-1].name
     ends = _build(replace(body, heads=(), outputs=(last,)), params, shapes)

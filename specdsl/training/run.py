@@ -203,7 +203,7 @@ def _compiled_model(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: 
     Returns the model and, on resume, the best epoch's weights (which the checkpoint is
     rewritten from, so it matches the committed state whatever a kill left).
     """
-    from ..backend.keras_model import build_keras_model
+    from ..backend.keras_model import bind_losses, build_keras_model
     from .run_state import save_checkpoint
 
     ir = plan.ir
@@ -214,6 +214,7 @@ def _compiled_model(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: 
         start_from(model, ir, {o.layer for o in plan.outputs})
     _set_trainability(model, plan)
     losses, loss_weights, metrics = _compile_parts(plan)
+    bind_losses(model, losses)  # losses that read a layer's weights (a CRF's transitions)
     optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
                                       "config": {"learning_rate": ir.optimizer.learning_rate}})
     model.compile(optimizer=optimizer, jit_compile=devices.jit_compile(ir.runtime.xla), loss=losses,

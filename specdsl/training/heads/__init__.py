@@ -114,7 +114,7 @@ class HeadKind:
 
 _KINDS: dict[str, HeadKind] = {}
 _MODULES = tuple(m.name for m in pkgutil.iter_modules(__path__) if m.name != "selection")  # one kind a module
-_ORDER = ("profile", "binary", "multiclass", "regression")  # how docs and templates list them
+_ORDER = ("profile", "binary", "multiclass", "regression", "labels")  # how docs and templates list them
 
 
 def register(kind: HeadKind) -> HeadKind:
