@@ -122,6 +122,8 @@ def load_classifier(model_path: str | Path) -> tuple[Any, list[OutputInfo], int]
     """(model, its outputs, its input length), loaded with ``safe_mode=True``."""
     from ..backend.keras_model import load_model
 
+    if Path(model_path).is_dir():  # an out dir (DeepCpG-style runs): its model.keras
+        model_path = Path(model_path) / "model.keras"
     model = load_model(model_path)
     return model, model_outputs(model, model_path), sequence_length(model, model_path)
 
