@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := out
 DCPG   := $(OUT)/deepcpg-demo
+WS     := $(OUT)/workshop
 
 .PHONY: setup demo test lint bench docs clean
 
@@ -35,6 +36,17 @@ demo: $(STAMP)
 	$(BIN)/specdsl deepcpg eval $(DCPG)/data/c3_*.h5 --model_files $(DCPG)/model \
 		--out_report $(DCPG)/eval/report.tsv --out_data $(DCPG)/eval/data.h5
 	$(BIN)/specdsl deepcpg eval-export $(DCPG)/eval/data.h5 -o $(DCPG)/eval/profiles -f bedGraph
+	@echo "== Workshop: TB drug resistance from one-hot DNA (bam2oh.py, inh_model.py, full_model.py) =="
+	$(BIN)/specdsl make-data workshop --out $(WS) --isolates 600 --bams 1
+	for bam in $(WS)/bam/*.bam; do \
+		$(BIN)/specdsl workshop bam2oh $$bam --regions $(WS)/regions.csv --output $(WS)/$$(basename $$bam .bam)_oh.csv \
+		|| exit 1; done
+	$(BIN)/specdsl onehot $(WS)/isolates/test.fa -o $(WS)/onehot/test
+	$(BIN)/specdsl workshop inh-model -lr 0.001 -dr 0.2
+	$(BIN)/specdsl workshop full-model -lr 0.001 -dr 0.2
+	$(BIN)/specdsl workshop full-model -i $(WS)/*_oh.csv -v -o $(WS)/drug_predictions.csv
+	$(BIN)/specdsl evaluate $(WS)/full/TB-model.keras $(WS)/onehot/test --labels $(WS)/isolates/test.labels.csv \
+		-o $(WS)/eval/test
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks

@@ -165,7 +165,7 @@ def run_training(ir: Any, *, resume: bool = False, resume_hint: str = "the same 
         shown = ", ".join(f"{k.upper()} {scores[k]:.3f}" for k in ("auc", "acc", "mcc", "mse", "r")
                           if isinstance(scores.get(k), float))
         print(f"validation {name}: {shown} ({scores.get('n', 0):,} observed)")
-    files = [str(p) for p in artifact_list(result.paths)]
+    files = [str(p) for p in [*artifact_list(result.paths), *result.files]]
     print("wrote " + ", ".join(files[:-1]) + (" and " if len(files) > 1 else "") + files[-1])
     return 0
 
@@ -187,11 +187,32 @@ def _make_deepcpg_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_workshop_data(args: argparse.Namespace) -> int:
+    from .workshop.synthetic import write_isolates
+
+    if not args.out:
+        raise SpecError("make-data workshop needs --out DIR", path="--out")
+    if args.isolates < 10:
+        raise SpecError(f"must be ≥ 10 (split 60/20/20 into train, val and test), got {args.isolates}",
+                        path="--isolates")
+    if args.bams < 0:
+        raise SpecError(f"must be ≥ 0, got {args.bams}", path="--bams")
+    made = write_isolates(args.out, isolates=args.isolates, bams=args.bams, seed=args.seed)
+    out = args.out.rstrip("/")
+    print(f"wrote {args.isolates:,} synthetic isolates with planted resistance mutations in {out}/: "
+          f"reference.fa, regions.csv, isolates/{{train,val,test}}.fa + .labels.csv (13 drugs), "
+          f"katg/… (katG, isoniazid), mutations.csv (the truth)"
+          + (f", {len(made['bams'])} BAM(s) in {out}/bam/" if made["bams"] else ""))
+    return 0
+
+
 def cmd_make_data(args: argparse.Namespace) -> int:
     from .training.synthetic import write_synthetic
 
     if args.format == "deepcpg":
         return _make_deepcpg_data(args)
+    if args.format == "workshop":
+        return _make_workshop_data(args)
     for flag in ("input_length", "output_length"):
         if getattr(args, flag) is None:
             raise SpecError("make-data bpreveal needs --input-length and --output-length",
@@ -210,6 +231,51 @@ def cmd_make_data(args: argparse.Namespace) -> int:
             heads = ", ".join(f"{t} task(s)" for t in args.tasks)
             print(f"wrote {path}: {n} regions, sequence {args.input_length + 2 * args.max_jitter}x4, "
                   f"heads {heads} of {args.output_length + 2 * args.max_jitter}")
+    return 0
+
+
+def cmd_onehot(args: argparse.Namespace) -> int:
+    from .workshop.convert import to_onehot
+
+    made = to_onehot(args.inputs, args.output, regions=args.regions, min_depth=args.min_depth,
+                     min_base_quality=args.min_base_quality, min_mapq=args.min_mapq)
+    shown = ", ".join(str(p) for p in made.files[:3]) + (f", … ({len(made.files) - 3} more)"
+                                                          if len(made.files) > 3 else "")
+    print(f"wrote {len(made.files):,} one-hot file(s) of {made.positions:,} positions: {shown}")
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .workshop.predictions import predict, prediction_table, write_predictions
+
+    predictions = predict(args.model, args.inputs, threshold=args.threshold, batch_size=args.batch_size)
+    if args.output:
+        write_predictions(args.output, predictions)
+    if args.verbose:
+        _console().print(prediction_table(predictions))
+    elif not args.output:
+        sys.stdout.write(predictions.csv_text())
+    if args.output:
+        print(f"wrote {args.output}: {len(predictions.samples):,} sample(s) × {len(predictions.outputs)} output(s)",
+              file=sys.stderr)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .workshop.evaluation import evaluate, evaluation_tables, write_evaluation
+
+    result = evaluate(args.model, args.data, args.labels, threshold=args.threshold, batch_size=args.batch_size)
+    if args.json:
+        from .metrics import report_json
+
+        sys.stdout.write(report_json(result.as_dict()))
+    else:
+        console = _console()
+        for table in evaluation_tables(result):
+            console.print(table)
+    if args.output:
+        files = write_evaluation(result, args.output)
+        print("wrote " + ", ".join(str(f) for f in files), file=sys.stderr)
     return 0
 
 
@@ -331,9 +397,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("make-data", help="write a synthetic data set with a planted signal: BPReveal HDF5 files "
                                          "(the default) or a DeepCpG genome + CpG profiles")
-    p.add_argument("format", nargs="?", choices=["bpreveal", "deepcpg"], default="bpreveal",
-                   help="bpreveal (default): --train/--val HDF5 files; deepcpg: --out DIR with a genome and profiles")
-    p.add_argument("--out", metavar="DIR", help="deepcpg: folder for dna/*.fa.gz and cpg/<cell>.tsv")
+    p.add_argument("format", nargs="?", choices=["bpreveal", "deepcpg", "workshop"], default="bpreveal",
+                   help="bpreveal (default): --train/--val HDF5 files; deepcpg: --out DIR with a genome and profiles; "
+                        "workshop: --out DIR with TB isolates (FASTA, labels for 13 drugs, BAMs)")
+    p.add_argument("--out", metavar="DIR", help="deepcpg: folder for dna/*.fa.gz and cpg/<cell>.tsv; workshop: "
+                                                "folder for the isolates")
+    p.add_argument("--isolates", type=int, default=1000, help="workshop: isolates (default 1000)")
+    p.add_argument("--bams", type=int, default=0, help="workshop: BAMs of simulated reads for this many test "
+                                                       "isolates (default 0)")
     p.add_argument("--cells", type=int, default=3, help="deepcpg: cells (profiles), default 3")
     p.add_argument("--sites", type=int, default=5000, help="deepcpg: CpG sites per chromosome, default 5000")
     p.add_argument("--chromosomes", nargs="+", default=["1", "2", "3"], help="deepcpg: chromosome names")
@@ -347,6 +418,41 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tasks", type=int, nargs="+", default=[2], help="tasks per head, e.g. --tasks 2 1")
     p.add_argument("--seed", type=int, default=0)
     p.set_defaults(func=cmd_make_data)
+
+    p = sub.add_parser("onehot", help="FASTA records, or BAMs over --regions, to the workshop's one-hot CSVs "
+                                      "(header A,C,G,T; one file per sample)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="FASTA files (one CSV per record) or indexed BAM files")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="a folder (one <sample>.csv per record or BAM), or X.csv for a single BAM")
+    p.add_argument("--regions", metavar="REGIONS.csv",
+                   help="BAMs: chrom,start,end per line (1-based, inclusive), concatenated in file order")
+    p.add_argument("--min-depth", type=int, metavar="N", help="BAMs: fewer base calls → a zero row (default 3)")
+    p.add_argument("--min-base-quality", type=int, metavar="Q", help="BAMs: calls below this are not counted "
+                                                                     "(default 13)")
+    p.add_argument("--min-mapq", type=int, metavar="Q", help="BAMs: reads below this mapping quality are skipped "
+                                                             "(default 0)")
+    p.set_defaults(func=cmd_onehot)
+
+    p = sub.add_parser("predict", help="a classifier's calls and probabilities for one-hot CSVs or FASTA records")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="one-hot CSVs, folders of them, or FASTA files")
+    p.add_argument("-o", "--output", metavar="PREDICTIONS.csv", help="write the predictions here (else to stdout)")
+    p.add_argument("-v", "--verbose", action="store_true", help="print the predictions as a table")
+    p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability (default 0.5)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("evaluate", help="per-output accuracy, AUROC, AUPRC, MCC, F1 (and confusion matrices) of a "
+                                        "classifier on labelled samples")
+    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("data", nargs="+", metavar="DATA", help="FASTA files or one-hot CSVs (folders of them)")
+    p.add_argument("--labels", nargs="+", metavar="LABELS.csv",
+                   help="labels CSV(s); default: beside each DATA, named after it (test.fa → test.labels.csv)")
+    p.add_argument("-o", "--output", metavar="PREFIX", help="also write PREFIX.json and PREFIX.png")
+    p.add_argument("--json", action="store_true", help="print JSON instead of the table")
+    p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability (default 0.5)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("plot", help="plot loss curves from a history file")
     p.add_argument("history", metavar="HISTORY.json")

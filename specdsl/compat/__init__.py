@@ -40,6 +40,14 @@ register(System("deepcpg", "DeepCpG's scripts (dcpg_data.py, dcpg_train.py, dcpg
 )))
 
 
+register(System("workshop", "the genomics workshop's scripts (inh_model.py, full_model.py, bam2oh.py)", (
+    ("inh-model", "specdsl.compat.workshop.inh_model", "inh_model.py: train the katG → isoniazid model (-lr, -dr)"),
+    ("full-model", "specdsl.compat.workshop.full_model", "full_model.py: train the 13-drug model (-lr, -dr), or "
+                                                         "predict with it (-i X_oh.csv -v -o predictions.csv)"),
+    ("bam2oh", "specdsl.compat.workshop.bam2oh", "bam2oh.py: BAM + --regions → one-hot CSV"),
+)))
+
+
 def run(system: str, verb: str, argv: list[str]) -> int:
     """Run ``specdsl <system> <verb> argv``."""
     entry = SYSTEMS[system]

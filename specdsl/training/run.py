@@ -51,6 +51,7 @@ class RunResult:
     seconds: float
     plan: Plan | None = None
     stop_reason: str | None = None
+    files: list[Path] = field(default_factory=list)  # written by head kinds' after_run (classifier curves)
 
     @property
     def scores(self) -> dict[str, dict[str, Any]]:
@@ -180,7 +181,8 @@ def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
     def split(fields: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         x = {name: fields[f] for f, name in inputs.items()}
         y = {layer: fields[f] for f, layer in targets.items()}
-        return (next(iter(x.values())) if single else x), y
+        # Keras 3 refuses a dict of targets for a model with a single output: give that one bare
+        return (next(iter(x.values())) if single else x), (next(iter(y.values())) if len(y) == 1 else y)
 
     return ds.map(split)
 
@@ -325,6 +327,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
         from .plot import plot_history
 
         plot_history(paths.history, paths.plot)
+    files = [f for kind_name, rhs in plan.heads_by_kind().items()
+             for f in head_kind(kind_name).after_run(rhs, plan, paths, history)]
     nan = watch.nan_guard
     if nan.where is not None:
         raise TrainingDiverged(
@@ -337,7 +341,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
     shutil.rmtree(backup.folder, ignore_errors=True)  # delivered: nothing left to resume
     epochs_run = len(history.get("loss", []))
     return RunResult(paths, history, epochs_run, bool(watch.early.stopped_epoch), time.monotonic() - started, plan,
-                     watch.stopper.reason)
+                     watch.stopper.reason, files)
 
 
 def delivered(model: Any, keras: Any) -> Any:

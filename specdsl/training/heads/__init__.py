@@ -13,7 +13,9 @@ one module here, not edits across the run, the data pipeline, the losses and the
 * :meth:`HeadKind.compile_parts`: its losses, loss weights and metrics, per output;
 * :meth:`HeadKind.callbacks`: callbacks of its own (BPReveal's adaptive counts weight);
 * :meth:`HeadKind.history_extra`: what it adds to the history (the plot shows every logged
-  series, titled with the outputs' user-facing names).
+  series, titled with the outputs' user-facing names);
+* :meth:`HeadKind.after_run`: files it writes once the history is final (the classifiers'
+  accuracy and loss pictures).
 
 Everything but ``compile_parts`` and ``callbacks`` runs without TensorFlow.
 """
@@ -104,6 +106,10 @@ class HeadKind:
 
     def history_extra(self, callbacks: list[Any]) -> dict[str, Any]:
         return {}
+
+    def after_run(self, heads: list[ResolvedHead], plan: Any, paths: Any, history: dict[str, Any]) -> list[Any]:
+        """Write files of this kind once the run's history is final; return their paths (default: none)."""
+        return []
 
     scores = False  # whether :meth:`score` rates this kind's outputs after a run
 

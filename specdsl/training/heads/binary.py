@@ -68,6 +68,12 @@ class BinaryHead(HeadKind):
 
         return binary_metrics(y_true.ravel(), y_pred.ravel())
 
+    def after_run(self, heads: list[ResolvedHead], plan: Any, paths: Any, history: dict[str, Any]) -> list[Any]:
+        """The workshop's accuracy and loss pictures, named by learning rate and dropout."""
+        from ...workshop.curves import classifier_curves
+
+        return classifier_curves(self.name, plan, paths, history)
+
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
         from ..masked import MaskedBinaryCrossentropy, ObservedAUC, ObservedBinaryAccuracy
 

@@ -62,6 +62,12 @@ class MulticlassHead(HeadKind):
 
         return multiclass_metrics(y_true.ravel(), y_pred.reshape(len(y_pred), -1), list(rh.head.get("classes")))
 
+    def after_run(self, heads: list[ResolvedHead], plan: Any, paths: Any, history: dict[str, Any]) -> list[Any]:
+        """The workshop's accuracy and loss pictures, named by learning rate and dropout."""
+        from ...workshop.curves import classifier_curves
+
+        return classifier_curves(self.name, plan, paths, history)
+
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
         from ..masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
 
