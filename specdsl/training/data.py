@@ -42,6 +42,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from specdsl.errors import SpecError, SpecErrors, quoted_list
+from specdsl.training.data_errors import record
+from specdsl.training.readers.validate import COUNTS, ONE_HOT, checked
 
 if TYPE_CHECKING:  # pragma: no cover
     import tensorflow as tf
@@ -305,7 +307,9 @@ def summarize_counts(
     """Stream the heads of a (checked) training file to get ĉ per head and find empty windows.
 
     ``jitter`` says whether the file will be read with random offsets (training) or centre crops
-    (validation); it decides which windows can be empty.
+    (validation); it decides which windows can be empty.  Every count is checked on the way
+    (:data:`~specdsl.training.readers.validate.COUNTS`): a NaN, an infinite or a negative count, or an
+    unreadable block, is a SpecError naming the dataset and row, before any training.
     """
     name = os.fspath(path)
     J = max_jitter
@@ -314,9 +318,9 @@ def summarize_counts(
     with _open(name) as h5:
         n = int(h5[SEQUENCE].shape[0])
         for i in range(num_heads):
-            ds = h5[head_dataset(i)]
             for start in range(0, n, block_rows):
-                block = np.asarray(ds[start:start + block_rows], dtype=np.float64).sum(axis=2)  # (rows, width)
+                stop = min(n, start + block_rows)  # NaN, Inf and negative counts are named here, before training
+                block = checked(h5, head_dataset(i), start, stop, COUNTS, file=name).astype(np.float64).sum(axis=2)
                 totals[i] += float(block[:, J:J + output_length].sum())
                 if jitter:
                     csum = np.concatenate([np.zeros((len(block), 1)), np.cumsum(block, axis=1)], axis=1)
@@ -346,7 +350,10 @@ class _BlockReader:
     """Reads rows ``[start, start + rows)`` and crops them with one jitter offset per row.
 
     The file is opened on every call: h5py handles must not be shared between tf.data's threads
-    (or forked workers), and opening costs well under a millisecond next to a block read.
+    (or forked workers), and opening costs well under a millisecond next to a block read.  Every
+    block is checked as read (one-hot sequence, counts ≥ 0, all finite; readable chunks), so a bad
+    value or a damaged chunk is a SpecError naming file, dataset and row, not a NaN loss or a
+    TensorFlow traceback.
     """
 
     path: str
@@ -362,13 +369,15 @@ class _BlockReader:
         return np.random.default_rng(seed).integers(0, 2 * J + 1, size=rows)  # inclusive [0, 2J]
 
     def __call__(self, block: Any, seed: Any) -> tuple[np.ndarray, ...]:
-        import h5py
-
         start = int(block) * self.block_rows
         stop = min(start + self.block_rows, self.n_regions)
-        with h5py.File(self.path, "r") as h5:
-            sequence = h5[SEQUENCE][start:stop]
-            heads = [h5[head_dataset(i)][start:stop] for i in range(len(self.layout.tasks_per_head))]
+        try:  # runs inside tf.numpy_function: record the error, or TensorFlow's wrapper would hide it
+            with _open(self.path) as h5:
+                sequence = checked(h5, SEQUENCE, start, stop, ONE_HOT, file=self.path)
+                heads = [checked(h5, head_dataset(i), start, stop, COUNTS, file=self.path)
+                         for i in range(len(self.layout.tasks_per_head))]
+        except SpecError as err:
+            raise record(err) from None
         offsets = self.offsets(stop - start, int(seed) & 0x7FFFFFFFFFFFFFFF)
         out = [_crop(np.asarray(sequence, dtype=np.uint8), offsets, self.layout.input_length)]
         out += [_crop(np.asarray(h, dtype=np.float32), offsets, self.layout.output_length) for h in heads]

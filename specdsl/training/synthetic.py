@@ -185,6 +185,9 @@ def write_synthetic(
     Poisson, 0 turns it off).  Regions are generated and written ``block_rows`` at a time, so
     memory stays bounded for large ``n``; the result depends only on the arguments.
     ``compression`` is passed to h5py (``"gzip"`` like prepareTrainingData; ``None`` is faster).
+    Every chunk carries HDF5's standard Fletcher-32 checksum, so a file damaged later (even an
+    uncompressed one) fails to read with an error naming the dataset instead of training on garbage;
+    any HDF5 reader (BPReveal's h5py included) verifies it transparently.
     """
     if n < 1 or input_length < output_length or output_length < 1 or max_jitter < 0 or not heads:
         raise ValueError("need n ≥ 1, input_length ≥ output_length ≥ 1, max_jitter ≥ 0 and at least one head")
@@ -208,9 +211,10 @@ def write_synthetic(
     try:
         with h5py.File(tmp, "w") as h5:
             seq = h5.create_dataset(SEQUENCE, (n, geo.seq_width, BASES), dtype=np.uint8,
-                                    chunks=(chunk, geo.seq_width, BASES), compression=compression)
+                                    chunks=(chunk, geo.seq_width, BASES), compression=compression, fletcher32=True)
             profiles = [h5.create_dataset(head_dataset(i), (n, geo.prof_width, t), dtype=np.float32,
-                                          chunks=(chunk, geo.prof_width, t), compression=compression)
+                                          chunks=(chunk, geo.prof_width, t), compression=compression,
+                                          fletcher32=True)
                         for i, t in enumerate(heads)]
             for b, lo in enumerate(range(0, n, block_rows)):
                 hi = min(n, lo + block_rows)

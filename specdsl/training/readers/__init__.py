@@ -83,7 +83,8 @@ class Reader:
 
 
 _READERS: dict[str, Reader] = {}
-_MODULES = tuple(m.name for m in pkgutil.iter_modules(__path__))  # every module here is one reader
+_HELPERS = {"validate"}  # shared by the readers, not one itself
+_MODULES = tuple(m.name for m in pkgutil.iter_modules(__path__) if m.name not in _HELPERS)  # one reader a module
 
 
 def register(reader: Reader) -> Reader:

@@ -11,6 +11,9 @@ neighbour gets state 0.5 and the largest distance; distances become min(d, 25000
 Fields: ``dna`` (W, 4), ``cpg/state`` and ``cpg/dist`` (cells, K2), and one target
 ``cpg/<cell>`` per output (float32 labels, −1 unknown).
 
+Bad data is named before or while reading (:mod:`.validate`): the labels of every file are
+checked in full before training; DNA codes, CpG states and distances as each block is read.
+
 Streaming: the (file, block) pairs of the first ``train-examples`` rows are shuffled each
 epoch and blocks are mixed in a bounded shuffle buffer (DeepCpG shuffles file order and rows
 within a file), so memory depends on the block and buffer sizes, never on the data size.
@@ -29,13 +32,16 @@ import numpy as np
 
 from ...config.schema import Schema, integer, list_of, string
 from ...errors import SpecError, quoted_list
+from ..data_errors import record
 from . import Fields, Reader, files_of, register
+from .validate import CPG_DIST, CPG_LABEL, CPG_STATE, DNA_CODES, Rule, checked
 
 log = logging.getLogger(__name__)
 
 CPG_MAX_DIST = 25000.0
 BLOCK_ROWS = 512
 SHUFFLE_BUFFER = 4096
+LABEL_BLOCK_ROWS = 1 << 16  # rows of labels checked at a time before training
 # code → one-hot row, DeepCpG's channel order A, T, G, C; N (4) and anything else → zeros
 _ONE_HOT = np.vstack([np.eye(4, dtype=np.float32), np.zeros((252, 4), dtype=np.float32)])
 
@@ -210,6 +216,11 @@ class DeepCpGH5(Reader):
                     if name.endswith(("/state", "/dist")) and ds.shape[1] < (lay.cpg_wlen or 0):
                         raise SpecError(f"'{name}' holds {ds.shape[1]} neighbours, fewer than cpg-wlen "
                                         f"{lay.cpg_wlen}", file=path)
+                used = n if not limit else max(0, min(n, limit - total))
+                for name in needed:  # labels are small (one byte a site): checked in full before training
+                    if name.startswith("outputs/"):
+                        for start in range(0, used, LABEL_BLOCK_ROWS):
+                            checked(h5, name, start, min(used, start + LABEL_BLOCK_ROWS), CPG_LABEL, file=path)
                 total += n
         if limit:
             total = min(total, limit)
@@ -232,7 +243,8 @@ class DeepCpGH5(Reader):
             if left <= 0:
                 break
             with open_h5(path) as h5:
-                values = np.asarray(h5[f"outputs/{target}"][: int(min(left, h5[f"outputs/{target}"].shape[0]))])
+                stop = int(min(left, h5[f"outputs/{target}"].shape[0]))
+                values = checked(h5, f"outputs/{target}", 0, stop, CPG_LABEL, file=path)
             out.append(values.astype(np.float64))
             left -= len(values)
         return np.concatenate(out) if out else np.zeros(0)
@@ -255,25 +267,32 @@ class DeepCpGH5(Reader):
         return out
 
     def read_block(self, lay: Layout, path: str, start: int, stop: int, names: list[str]) -> dict[str, np.ndarray]:
-        """Preprocessed fields of rows [start, stop) of one file (pure NumPy; also used by evaluation)."""
+        """Preprocessed fields of rows [start, stop) of one file (pure NumPy; also used by evaluation).
+
+        Every dataset is checked as read (:mod:`.validate`): a value out of its range, a NaN or an
+        unreadable chunk is a SpecError naming the file, dataset and row.
+        """
         out: dict[str, np.ndarray] = {}
         with open_h5(path) as h5:
+            def read(dataset: str, rule: Rule) -> np.ndarray:
+                return checked(h5, dataset, start, stop, rule, file=path)
+
             if "dna" in names:
-                codes = h5["inputs/dna"][start:stop]
+                codes = read("inputs/dna", DNA_CODES)
                 out["dna"] = one_hot(codes[:, centre(codes.shape[1], lay.dna_wlen)])
             if "cpg/state" in names or "cpg/dist" in names:
                 states, dists = [], []
                 for cell in lay.cells:
-                    state = h5[f"inputs/cpg/{cell}/state"][start:stop]
+                    state = read(f"inputs/cpg/{cell}/state", CPG_STATE)
                     cut = centre(state.shape[1], lay.cpg_wlen)
-                    s, d = prepro_cpg(state[:, cut], h5[f"inputs/cpg/{cell}/dist"][start:stop][:, cut])
+                    s, d = prepro_cpg(state[:, cut], read(f"inputs/cpg/{cell}/dist", CPG_DIST)[:, cut])
                     states.append(s)
                     dists.append(d)
                 out["cpg/state"] = np.stack(states, axis=1)
                 out["cpg/dist"] = np.stack(dists, axis=1)
             for name in names:
                 if name not in out:
-                    out[name] = np.asarray(h5[f"outputs/{name}"][start:stop], dtype=np.float32)[:, None]
+                    out[name] = read(f"outputs/{name}", CPG_LABEL).astype(np.float32)[:, None]
         return {k: out[k] for k in names}
 
     def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
@@ -291,7 +310,10 @@ class DeepCpGH5(Reader):
         def read(i: Any) -> dict[str, Any]:
             def numpy_read(index: Any) -> list[np.ndarray]:
                 path, start, stop = blocks[int(index)]
-                got = self.read_block(plan.fields.facts["layout"], path, start, stop, names)
+                try:
+                    got = self.read_block(plan.fields.facts["layout"], path, start, stop, names)
+                except SpecError as err:  # inside tf.numpy_function: record it, or TensorFlow's wrapper hides it
+                    raise record(err) from None
                 return [got[k] for k in names]
 
             arrays = tf.numpy_function(numpy_read, [i], [tf.float32] * len(names), stateful=False)
