@@ -30,7 +30,7 @@ def validation_scores(model: Any, val_ds: Any, plan: Any) -> dict[str, dict[str,
             out = [out[n] for n in names]
         for name, p in zip(names, out):
             preds[name].append(np.asarray(p))
-            truth[name].append(np.asarray(y[name]))
+            truth[name].append(np.asarray(y[name] if isinstance(y, dict) else y))  # one output: bare targets
     report: dict[str, dict[str, Any]] = {}
     for rh in scored:
         kind = head_kind(rh.head.kind)

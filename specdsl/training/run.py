@@ -191,7 +191,8 @@ def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
     def split(fields: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
         x = {name: fields[f] for f, name in inputs.items()}
         y = {layer: fields[f] for f, layer in targets.items()}
-        return (next(iter(x.values())) if single else x), y
+        # Keras 3 refuses a dict of targets for a model with a single output: give that one bare
+        return (next(iter(x.values())) if single else x), (next(iter(y.values())) if len(y) == 1 else y)
 
     return ds.map(split)
 
