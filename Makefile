@@ -5,6 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    := out
 DCPG   := $(OUT)/deepcpg-demo
+TQ     := $(OUT)/tranquillyzer-demo
 
 .PHONY: setup demo test lint bench docs clean
 
@@ -35,6 +36,13 @@ demo: $(STAMP)
 	$(BIN)/specdsl deepcpg eval $(DCPG)/data/c3_*.h5 --model_files $(DCPG)/model \
 		--out_report $(DCPG)/eval/report.tsv --out_data $(DCPG)/eval/data.h5
 	$(BIN)/specdsl deepcpg eval-export $(DCPG)/eval/data.h5 -o $(DCPG)/eval/profiles -f bedGraph
+	@echo "== tranquillyzer: simulate-data, train-model (a small layout, 2 epochs), annotate =="
+	$(BIN)/specdsl tranquillyzer simulate-data 10x3p_sc_ont $(TQ) --num-reads 1500 --min-cDNA 50 --max-cDNA 150 \
+		--seed 1 --fasta
+	$(BIN)/specdsl tranquillyzer train-model 10x3p_sc_ont $(TQ) --param-file examples/tranquillyzer_small_params.tsv \
+		--min-cDNA 50 --max-cDNA 150
+	$(BIN)/specdsl annotate $(TQ)/10x3p_sc_ont_0 $(TQ)/simulated_data/reads.fasta.gz -o $(TQ)/annotations.tsv
+	head -n 8 $(TQ)/annotations.tsv
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks
