@@ -42,20 +42,31 @@ from machine_info import render_results, training_machine  # noqa: E402
 
 CHILD = ("import os, sys; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); from specdsl.cli import main; "
          "sys.exit(main(['annotate', sys.argv[1], sys.argv[2], '-o', sys.argv[3]]))")
+# Linux starts a forked child's ru_maxrss at its parent's peak, and this script holds TensorFlow: a
+# small launcher process (no imports) starts each annotate process and reports that one's own peak.
+LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen([sys.executable, '-c'] + sys.argv[1:], "
+            "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); _, status, use = os.wait4(p.pid, 0); "
+            "print(status, use.ru_maxrss)")
 
 
-def simulated_batch(reads: int, seed: int = 0) -> tuple:
+def simulated_batch(reads: int, seed: int = 0, typical: bool = False) -> tuple:
     import numpy as np
 
+    from specdsl.training.readers.labelled_reads import pad_batch
     from specdsl.tranquillyzer.seq_orders import seq_order
     from specdsl.tranquillyzer.simulator import SimulationOptions, Simulator, simulate
-    from specdsl.training.readers.labelled_reads import pad_batch
 
-    sim = Simulator(seq_order("10x3p_sc_ont"), SimulationOptions(num_reads=(reads + 1) // 2, seed=seed))
+    molecules = 16 * reads if typical else (reads + 1) // 2
+    sim = Simulator(seq_order("10x3p_sc_ont"), SimulationOptions(num_reads=molecules, seed=seed))
     tokens, labels = [], []
     for chunk in simulate(sim, 1):
         tokens += chunk[0]
         labels += chunk[1]
+    if typical:  # a batch as the labelled-reads reader makes one: reads of about the median length
+        order = np.argsort([len(t) for t in tokens])
+        middle = len(order) // 2 - reads // 2
+        keep = sorted(order[middle:middle + reads])
+        tokens, labels = [tokens[i] for i in keep], [labels[i] for i in keep]
     x, y = pad_batch(tokens[:reads], labels[:reads])
     return x, y, np.array([len(t) for t in tokens[:reads]]), sim
 
@@ -91,7 +102,7 @@ def labelling_model(crf: bool, params: dict | None = None):
 
 
 def crf_cost(batch: int, rounds: int, steps: int, params: dict | None = None) -> dict:
-    x, y, lengths, _ = simulated_batch(batch)
+    x, y, lengths, _ = simulated_batch(batch, typical=True)
     models = {name: labelling_model(name == "crf", params)[0] for name in ("crf", "softmax")}
     for m in models.values():
         m.train_on_batch(x, y)
@@ -111,14 +122,17 @@ def crf_cost(batch: int, rounds: int, steps: int, params: dict | None = None) ->
 def throughput(reads: int, folder: Path) -> dict:
     import json
 
+    import keras
+
     from specdsl.backend.keras_model import save_model
+    from specdsl.training.run import delivered
     from specdsl.tranquillyzer.annotate import annotate_stream, load_annotator
     from specdsl.tranquillyzer.fastx import Record
     from specdsl.tranquillyzer.tokens import decode
 
     model, _, classes = labelling_model(True)
     path = folder / "default.keras"
-    save_model(model, path)
+    save_model(delivered(model, keras), path)
     (folder / "default_labels.json").write_text(json.dumps(classes))
     ann = load_annotator(path)
     x, _, lengths, _ = simulated_batch(reads, seed=1)
@@ -143,12 +157,12 @@ def memory(folder: Path, lengths: list[int], per_length: int) -> list[tuple[int,
             for i in range(per_length):
                 f.write(f">r{i}\n" + "".join(rng.choice(list("ACGT"), n)) + "\n")
         started = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-c", CHILD, str(folder / "default.keras"), str(fasta),
-                                 str(folder / f"out_{n}.tsv")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
+        got = subprocess.run([sys.executable, "-c", LAUNCHER, CHILD, str(folder / "default.keras"), str(fasta),
+                              str(folder / f"out_{n}.tsv")], capture_output=True, text=True, check=True)
+        status, peak_kib = map(int, got.stdout.split())
         if status != 0:
             raise SystemExit(f"annotate failed for {n}-base reads")
-        rows.append((n, usage.ru_maxrss / 1024, time.monotonic() - started))
+        rows.append((n, peak_kib / 1024, time.monotonic() - started))
     return rows
 
 
@@ -174,7 +188,7 @@ def main() -> None:
     med = cost["median"]
     rows.append(("model", f"CnnLstmCrf, 10x3p defaults: {cost['params']:,} params (softmax: "
                           f"{cost['softmax_params']:,})", "labels head's losses and metrics; Adam; float32"))
-    rows.append(("training batch", f"{b} simulated 10x3p reads padded to {t}",
+    rows.append(("training batch", f"{b} simulated 10x3p reads of about the median length, padded to {t}",
                  f"{cost['bases']:,} real bases; {args.rounds} rounds × {args.steps} steps, models alternating"))
     for name in ("crf", "softmax"):
         runs = cost["times"][name]

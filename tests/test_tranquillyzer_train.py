@@ -153,3 +153,13 @@ def test_resume_keeps_finished_variants(trained: dict, capsys) -> None:
                  "--resume", *CDNA]) == 0
     assert "already trained" in capsys.readouterr().err
     assert Path(f"{trained['prefix']}.keras").stat().st_mtime_ns == before
+
+
+def test_the_native_config_example_reads_the_same_file(trained: dict, tmp_path: Path) -> None:
+    from specdsl.api import check_config
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "tranquillyzer_native.json"
+    config = tmp_path / "native.json"
+    config.write_text(example.read_text().replace("out/tranquillyzer-demo", str(trained["out"])))
+    plan = check_config(config)
+    assert plan.reader.name == "labelled-reads" and (plan.examples["train"], plan.examples["val"]) == (800, 200)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import Source, Span, SpecError, did_you_mean
-from .seq_orders import default_file
+from ..errors import Span, SpecError, did_you_mean
+from .seq_orders import read_tsv, tab_fields
 
 # name → (type, default or None when required); tranquillyzer's train_model_wrap casts these.
 PARAMETERS: dict[str, tuple[str, Any]] = {
@@ -71,29 +71,15 @@ class Variant:
         return {k: c.text for k, c in self.cells}
 
 
-def _cells(raw: str) -> list[tuple[int, str]]:
-    out, at = [], 0
-    for part in raw.split("\t"):
-        out.append((at, part))
-        at += len(part) + 1
-    return out
-
-
 def read_grid(model: str, path: str | Path | None = None) -> list[Variant]:
     """Every variant of ``model``'s column, in tranquillyzer's order (last row fastest)."""
-    path = Path(path) if path is not None else default_file("training_params.tsv")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("parameter file not found", file=str(path), path="--param-file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"cannot read the parameter file: {err}", file=str(path)) from None
-    source = Source(str(path), text)
+    source = read_tsv(path, "training_params.tsv", "parameter file", "--param-file")
+    path = source.name
     lines = [(n, line) for n, line in enumerate(source.lines(), 1) if line.strip()]
     if not lines:
         raise SpecError("the parameter file is empty", file=str(path))
     head_line, head = lines[0]
-    models = [name.strip() for _, name in _cells(head)[1:]]
+    models = [name.strip() for _, name in tab_fields(head)[1:]]
     if model not in models:
         raise SpecError(f"model '{model}' is not a column of {path}", path="MODEL_NAME",
                         expected="one of " + ", ".join(m for m in models if m) if any(models) else "model columns",
@@ -102,7 +88,7 @@ def read_grid(model: str, path: str | Path | None = None) -> list[Variant]:
     axes: list[tuple[str, list[Cell]]] = []
     seen: set[str] = set()
     for number, raw in lines[1:]:
-        cells = _cells(raw)
+        cells = tab_fields(raw)
         name = cells[0][1].strip()
         span = Span(source, number, 1, number, len(name) + 1)
         if name not in PARAMETERS:

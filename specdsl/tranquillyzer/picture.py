@@ -51,7 +51,7 @@ def draw(truth: list[np.ndarray], predicted: list[np.ndarray], classes: list[str
     colours = label_colours(classes, order)
     n = len(truth)
     longest = max((len(t) for t in truth), default=1)
-    fig, ax = plt.subplots(figsize=(12, 0.9 + 0.42 * n))
+    fig, ax = plt.subplots(figsize=(12, 1.3 + 0.42 * n))
     for i, (t, p) in enumerate(zip(truth, predicted)):
         y = n - 1 - i
         for row, path in ((0.18, t), (-0.18, p)):
@@ -66,9 +66,10 @@ def draw(truth: list[np.ndarray], predicted: list[np.ndarray], classes: list[str
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlabel("base")
     ax.set_title(title, fontsize=9)
-    ax.legend(handles=[Patch(color=colours[c], label=c) for c in classes], loc="upper center",
-              bbox_to_anchor=(0.5, -0.35 / max(1, n / 10)), ncol=len(classes), fontsize=8, frameon=False)
-    fig.tight_layout()
+    height = fig.get_size_inches()[1]
+    fig.legend(handles=[Patch(color=colours[c], label=c) for c in classes], loc="lower center",
+               ncol=len(classes), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.4 / height, 1, 1))  # room for the legend under the axis
     return fig
 
 

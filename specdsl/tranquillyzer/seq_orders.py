@@ -79,21 +79,12 @@ def _span(source: Source, line: int, text: str, start: int, value: str) -> Span:
     return Span(source, line, start + 1, line, start + 1 + max(len(value), 1))
 
 
-def _columns(raw: str) -> list[tuple[int, str]]:
-    """(column offset, value) of each tab-separated field."""
-    out, at = [], 0
-    for part in raw.split("\t"):
-        out.append((at, part))
-        at += len(part) + 1
-    return out
-
-
 def _items(value: str) -> list[str]:
     return [v.strip() for v in value.replace('"', "").replace("'", "").split(",")]
 
 
 def _parse_row(source: Source, number: int, raw: str) -> SeqOrder:
-    cols = _columns(raw)
+    cols = tab_fields(raw)
     where = f"{source.name}:{number}"
     if len(cols) < 5:
         missing = ", ".join(FIELDS[len(cols):5])
@@ -134,16 +125,29 @@ def _parse_row(source: Source, number: int, raw: str) -> SeqOrder:
     return SeqOrder(name, segments, barcodes, tuple(x for x in _items(cols[4][1]) if x), strand, where)
 
 
+def read_tsv(path: str | Path | None, shipped: str, what: str, option: str) -> Source:
+    """A TSV file as a :class:`Source` (for positioned errors); ``None``: the shipped one."""
+    path = Path(path) if path is not None else default_file(shipped)
+    try:
+        return Source(str(path), path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{what} not found", file=str(path), path=option) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(f"cannot read the {what}: {err}", file=str(path)) from None
+
+
+def tab_fields(raw: str) -> list[tuple[int, str]]:
+    """(column offset, text) of each tab-separated field of a line."""
+    out, at = [], 0
+    for part in raw.split("\t"):
+        out.append((at, part))
+        at += len(part) + 1
+    return out
+
+
 def read_seq_orders(path: str | Path | None = None) -> dict[str, SeqOrder]:
     """Every row of a seq-orders file (the shipped one when ``path`` is None), by model name."""
-    path = Path(path) if path is not None else default_file("training_seq_orders.tsv")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("seq-orders file not found", file=str(path), path="--training-seq-orders-file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(f"cannot read the seq-orders file: {err}", file=str(path)) from None
-    source = Source(str(path), text)
+    source = read_tsv(path, "training_seq_orders.tsv", "seq-orders file", "--training-seq-orders-file")
     rows: dict[str, SeqOrder] = {}
     for number, raw in enumerate(source.lines(), 1):
         if not raw.strip() or raw.lstrip().startswith("#"):
@@ -164,4 +168,4 @@ def seq_order(model: str, path: str | Path | None = None) -> SeqOrder:
     return rows[model]
 
 
-__all__ = ["SeqOrder", "Segment", "default_file", "read_seq_orders", "seq_order"]
+__all__ = ["SeqOrder", "Segment", "default_file", "read_seq_orders", "read_tsv", "seq_order", "tab_fields"]
