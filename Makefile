@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 OUT    := out
 DCPG   := $(OUT)/deepcpg-demo
 WS     := $(OUT)/workshop
+TQ     := $(OUT)/tranquillyzer-demo
 
 .PHONY: setup demo test lint bench docs clean
 
@@ -47,6 +48,13 @@ demo: $(STAMP)
 	$(BIN)/specdsl workshop full-model -i $(WS)/*_oh.csv -v -o $(WS)/drug_predictions.csv
 	$(BIN)/specdsl evaluate $(WS)/full/TB-model.keras $(WS)/onehot/test --labels $(WS)/isolates/test.labels.csv \
 		-o $(WS)/eval/test
+	@echo "== tranquillyzer: simulate-data, train-model (a small layout, 2 epochs), annotate =="
+	$(BIN)/specdsl tranquillyzer simulate-data 10x3p_sc_ont $(TQ) --num-reads 1500 --min-cDNA 50 --max-cDNA 150 \
+		--seed 1 --fasta
+	$(BIN)/specdsl tranquillyzer train-model 10x3p_sc_ont $(TQ) --param-file examples/tranquillyzer_small_params.tsv \
+		--min-cDNA 50 --max-cDNA 150
+	$(BIN)/specdsl annotate $(TQ)/10x3p_sc_ont_0 $(TQ)/simulated_data/reads.fasta.gz -o $(TQ)/annotations.tsv
+	head -n 8 $(TQ)/annotations.tsv
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks

@@ -19,6 +19,7 @@ class System:
     name: str
     doc: str
     verbs: tuple[tuple[str, str, str], ...]  # (verb, module, one-line help)
+    missing: tuple[tuple[str, str], ...] = ()  # (verb, why): the tool's verbs specdsl does not implement
 
     def verb_names(self) -> list[str]:
         return [v for v, _, _ in self.verbs]
@@ -46,11 +47,30 @@ register(System("workshop", "the genomics workshop's scripts (inh_model.py, full
                                                          "predict with it (-i X_oh.csv -v -o predictions.csv)"),
     ("bam2oh", "specdsl.compat.workshop.bam2oh", "bam2oh.py: BAM + --regions → one-hot CSV"),
 )))
+TRANQUILLYZER_LATER = ("is one of tranquillyzer's downstream steps, which specdsl does not implement (yet): "
+                       "specdsl covers simulate-data, train-model and labelling reads ('specdsl annotate MODEL "
+                       "READS.fastq -o annotations.tsv'); barcode correction, demultiplexing, alignment and "
+                       "deduplication stay with tranquillyzer")
+register(System("tranquillyzer", "tranquillyzer's model training (simulate-data, train-model)", (
+    ("simulate-data", "specdsl.compat.tranquillyzer.simulate_data",
+     "simulate labelled reads of a library (training_seq_orders.tsv) into simulated_data/reads.h5"),
+    ("train-model", "specdsl.compat.tranquillyzer.train_model",
+     "train every variant of a model's training_params.tsv grid on them, with a validation picture"),
+), tuple((verb, TRANQUILLYZER_LATER) for verb in (
+    "preprocess", "readlengthdist", "visualize", "annotate-reads", "align", "dedup", "split-bam", "featurecounts",
+    "qc-metrics", "assess-model")) + (
+    ("availablemodels", "tranquillyzer's pretrained models (tf2crf weights and a pickled LabelBinarizer) cannot be "
+                        "imported; train one with 'specdsl tranquillyzer train-model'"),
+    ("available-gpus", "not implemented; TensorFlow lists the GPUs a run will use: python -c \"import "
+                       "tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\""))))
 
 
 def run(system: str, verb: str, argv: list[str]) -> int:
     """Run ``specdsl <system> <verb> argv``."""
     entry = SYSTEMS[system]
+    why = dict(entry.missing).get(verb)
+    if why is not None:
+        raise SpecError(f"'{system} {verb}' {why}" if why.startswith("is ") else f"'{system} {verb}': {why}")
     for name, module, _ in entry.verbs:
         if name == verb:
             return int(importlib.import_module(module).main(list(argv)) or 0)

@@ -229,7 +229,7 @@ def _plan(ir: TrainingIR) -> Plan:
     for kind_name, rhs in groups.items():
         head_kind(kind_name).check_graph(rhs, plan)
     shared = sorted(set(ir.data.train) & set(ir.data.val))
-    if shared:
+    if shared and not reader.holds_out(ir):
         logging.getLogger(__name__).warning("%s is both a training and a validation file: validation scores are "
                                             "not held out", shared[0])
     plan.examples["train"] = _check_files(plan, "train")

@@ -69,6 +69,10 @@ class Reader:
     def fields(self, ir: Any) -> Fields:
         raise NotImplementedError
 
+    def holds_out(self, ir: Any) -> bool:
+        """Whether the reader splits a file given as both training and validation data (no warning then)."""
+        return False
+
     def check(self, plan: Any, role: str) -> int:
         """Validate every file of ``role`` ("train"/"val"); return the examples one epoch reads."""
         raise NotImplementedError

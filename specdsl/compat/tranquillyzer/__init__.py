@@ -1,0 +1,1 @@
+"""tranquillyzer's command lines (``specdsl tranquillyzer simulate-data|train-model``)."""
