@@ -14,7 +14,7 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from .builders import materialize
+from .builders import TRUE_WORDS, materialize
 from .errors import Source, Span, SpecError, UnknownLayerKind, did_you_mean
 from .ir import Block, Chain, Concat, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
 from .limits import MAX_SIZE
@@ -116,6 +116,8 @@ def param_value_problem(preset: Preset, key: str, value: Any) -> str | None:
         if isinstance(default, int) and isinstance(value, float) and not value.is_integer():
             return f"must be a whole number, not {value}"
     elif isinstance(default, str) and not isinstance(value, str):
+        if isinstance(value, bool) and default.lower() in TRUE_WORDS:
+            return None  # a yes/no parameter: JSON true/false and TSV TRUE/FALSE mean the same
         return f"must be a name (a string), not {_shown(value)}"
     return None
 

@@ -87,6 +87,13 @@ def test_bad_settings_name_the_parameter(bad: dict, message: str) -> None:
     assert next(iter(bad)) in info.value.message
 
 
+def test_yes_no_parameters_take_json_booleans_as_a_config_writes_them() -> None:
+    assert analyse("CnnLstmCrf", {**TINY, "bidirectional": False, "crf_layer": True}).total == \
+        analyse("CnnLstmCrf", {**TINY, "bidirectional": "no", "crf_layer": "yes"}).total
+    with pytest.raises(SpecError, match="must be a number"):
+        analyse("CnnLstmCrf", {**TINY, "lstm_units": True})
+
+
 def test_a_spec_file_uses_it_with_its_own_settings(tmp_path) -> None:
     spec = tmp_path / "mine.spec"
     spec.write_text('family mine\nparam lstm_layers = 0\nparam num_labels = 4\n'

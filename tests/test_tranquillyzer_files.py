@@ -344,3 +344,19 @@ def test_the_history_tsv_uses_keras_metric_names() -> None:
     names, rows = history_table(history)
     assert names == ["loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]
     assert rows == [[3.0, 0.5, 2.0, 0.6, 0.01], [1.0, 0.8, 1.5, 0.9, 0.005]]
+
+
+def test_train_model_reads_tranquillyzers_pickles_once_converted(tmp_path: Path) -> None:
+    from specdsl.compat.tranquillyzer.train_model import reads_file
+
+    folder = tmp_path / "simulated_data"
+    folder.mkdir()
+    (folder / "reads.pkl").write_bytes(pickle.dumps(["ACGT", "GGA"]))
+    (folder / "labels.pkl").write_bytes(pickle.dumps([["5p", "5p", "cDNA", "cDNA"], ["3p"] * 3]))
+    order = seq_order("10x3p_sc_ont")
+    path = reads_file(tmp_path, order, 0)
+    assert path == str(folder / "reads.h5") and open_reads(path).reads == 2
+    (folder / "reads.pkl").write_bytes(pickle.dumps(_Evil()))
+    assert reads_file(tmp_path, order, 0) == path  # reads.h5 is there now: the pickles are not read again
+    with pytest.raises(SpecError, match="no simulated reads"):
+        reads_file(tmp_path / "elsewhere", order, 0)
