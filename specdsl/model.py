@@ -21,10 +21,9 @@ from .ir import Block, Chain, Choice, Concat, Hyper, InputDecl, Node, ParamDecl,
 from .limits import MAX_BLOCKS, MAX_SIZE
 from .literals import is_number, number_value, reject_foreign_digits
 from .lowering import LayerGraph, Tensor, lower_chain
-from .parsing import parse_chain
+from .parsing import block_count, parse_chain
 from .presets import find_preset, get_preset
 from .primitives import Shape
-from .parsing import block_count
 from .printer import format_hyper
 from .registry import Arg, Kind, all_kinds, check_value
 

@@ -18,8 +18,24 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput
 from .errors import LimitExceeded, Source, Span, SpecError, did_you_mean
 from .frontend import STRING_ESCAPES, At, lark_parser, open_brackets, shifted, syntax_error, token_span, tree_span
 from .hyper import COUNT_WORDS, check_hyper
-from .ir import (Block, Chain, Choice, Concat, Heads, Hyper, InputDecl, Interval, Node, ParamDecl, Preset, Range, Ref,
-                 Repeat, Use, Var)
+from .ir import (
+    Block,
+    Chain,
+    Choice,
+    Concat,
+    Heads,
+    Hyper,
+    InputDecl,
+    Interval,
+    Node,
+    ParamDecl,
+    Preset,
+    Range,
+    Ref,
+    Repeat,
+    Use,
+    Var,
+)
 from .limits import MAX_BLOCKS
 from .literals import number_value
 from .registry import Arg, Kind, check_value, lookup
@@ -131,7 +147,8 @@ class _ChainReader:
     def hyper(self, tree: Tree) -> Hyper:
         """``{…}``: a choice, a range or an interval, named by ``$name:`` or by its position."""
         _, name_tok, _, domain, _ = tree.children
-        parts = [c for c in domain.children if isinstance(c, Token) and c.type not in ("COMMA", "DOTS", "TILDE", "COLON")]
+        punctuation = ("COMMA", "DOTS", "TILDE", "COLON")
+        parts = [c for c in domain.children if isinstance(c, Token) and c.type not in punctuation]
         if domain.data == "choice":
             made: Any = Choice(tuple(str(t).lower() if t.type == "NAME" else self.scalar(t) for t in parts))
         elif domain.data == "range":

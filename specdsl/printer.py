@@ -8,7 +8,7 @@ bare keyword when nothing was written (``do``).
 
 from __future__ import annotations
 
-from .ir import ArgValue, Block, Chain, Choice, Hyper, Interval, Range, Repeat, Scalar, Var
+from .ir import ArgValue, Block, Chain, Choice, Hyper, Range, Repeat, Scalar, Var
 from .registry import all_kinds
 
 

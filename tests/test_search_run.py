@@ -139,10 +139,9 @@ def test_refusals_before_any_training(tmp_path) -> None:
 
 def test_capfinders_shipped_point_builds_with_keras_to_the_exact_count() -> None:
     from specdsl.backend.keras_model import build_keras_model
-
-    from .test_search_space import SHIPPED
+    from specdsl.builders.capfinder import SHIPPED_CNN_LSTM
 
     space = Space.of("cnn_lstm", params={"target_length": 500, "num_classes": 4})
-    model = build_keras_model(space.graph(SHIPPED))
+    model = build_keras_model(space.graph(SHIPPED_CNN_LSTM))
     assert model.count_params() == 349_380
     assert model.input_shape == (None, 500, 1) and model.output_shape == (None, 4)

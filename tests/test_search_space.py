@@ -14,6 +14,7 @@ import sys
 
 import pytest
 
+from specdsl.builders.capfinder import SHIPPED_CNN_LSTM
 from specdsl.cli import main
 from specdsl.errors import SpecError
 from specdsl.ir import Hyper, Repeat
@@ -258,11 +259,7 @@ def test_a_preset_used_by_another_cannot_be_a_space(tmp_path) -> None:
 # (8 widths × 5 dropouts) and 3 learning rates.
 CNN_LSTM_SIZE = (30 * sum(60 ** d for d in range(7))) * (10 * sum(20 ** d for d in range(8))) * 40 * 3
 
-SHIPPED = dict(  # capfinder 0.4.3's cnn_lstm-classifier.keras, read layer by layer (reference §A1)
-    more_conv_layers=2, filters_0=64, kernel_size_0=3, dropout_0=0.1, filters_1=128, kernel_size_1=7, dropout_1=0.5,
-    filters_2=32, kernel_size_2=3, dropout_2=0.1, more_lstm_layers=3, lstm_units_0=64, lstm_dropout_0=0.3,
-    lstm_units_1=128, lstm_dropout_1=0.4, lstm_units_2=128, lstm_dropout_2=0.4, lstm_units_3=32, lstm_dropout_3=0.1,
-    dense_units=32, dense_dropout=0.5)
+SHIPPED = SHIPPED_CNN_LSTM  # Capfinder 0.4.3's shipped classifier
 
 
 def test_cnn_lstm_space_size_is_exact() -> None:

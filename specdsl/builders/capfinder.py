@@ -135,6 +135,14 @@ def write_resnet(v: Mapping[str, Any]) -> str:
     return _body(length, chain, classes, "  param learning_rate = {0.0001~0.01:log} \"Adam's learning rate\"\n")
 
 
+# The point of the cnn_lstm space that is Capfinder 0.4.3's shipped cnn_lstm-classifier.keras (349,380
+# parameters at target_length 500, four classes), read layer by layer (reference §A1).
+SHIPPED_CNN_LSTM: dict[str, Any] = dict(
+    more_conv_layers=2, filters_0=64, kernel_size_0=3, dropout_0=0.1, filters_1=128, kernel_size_1=7, dropout_1=0.5,
+    filters_2=32, kernel_size_2=3, dropout_2=0.1, more_lstm_layers=3, lstm_units_0=64, lstm_dropout_0=0.3,
+    lstm_units_1=128, lstm_dropout_1=0.4, lstm_units_2=128, lstm_dropout_2=0.4, lstm_units_3=32, lstm_dropout_3=0.1,
+    dense_units=32, dense_dropout=0.5)
+
 MODULE = "specdsl/builders/capfinder.py"
 for name, doc, writer in (
     ("cnn_lstm", "Capfinder's CNN-LSTM cap classifier (its default; the shipped model is one point): a search "
