@@ -35,6 +35,13 @@ def analyse(target: str, params: Mapping[str, Any] | None = None,
     return build_graph(resolve_target(target), params, inputs)
 
 
+def space(target: str, params: Mapping[str, Any] | None = None, inputs: Mapping[str, tuple] | None = None) -> Any:
+    """The search space of a string with ``{…}`` or a preset such as ``cnn_lstm`` (no TensorFlow)."""
+    from .search import Space
+
+    return Space.of(target, params, inputs)
+
+
 def check(target: str, params: Mapping[str, Any] | None = None,
           inputs: Mapping[str, tuple] | None = None) -> list[LayerGraph]:
     """Validate a target; a spec file without ``:NAME`` has every one of its presets checked."""

@@ -66,6 +66,23 @@ def cmd_params(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_space(args: argparse.Namespace) -> int:
+    from . import api
+    from .search.points import list_points
+    from .search.report import render_space, space_report
+
+    if args.limit < 0:
+        raise SpecError(f"must be ≥ 0, not {args.limit}", path="--limit")
+    space = api.space(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
+    listing = list_points(space, args.limit, max_params=args.max_params, sample=args.sample, seed=args.seed)
+    report = space_report(space, listing, args.max_params)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        render_space(report, _console())
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from . import api
     from .primitives import format_shape
@@ -375,6 +392,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_binding_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("space", help="a search space's axes, exact size and points with their params and MACs "
+                                     "(no TensorFlow)")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="architecture string with {…}, preset name or .spec file")
+    _add_binding_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--limit", "-n", type=int, default=10, metavar="N", help="list up to N points (default 10)")
+    p.add_argument("--max-params", type=int, metavar="N", help="list only points with at most N parameters")
+    p.add_argument("--sample", action="store_true", help="random points instead of the first ones in grid order")
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    p.set_defaults(func=cmd_space)
 
     p = sub.add_parser("check", help="validate a spec, or a training config completely (schema, lengths, data "
                                      "files) without training; exit 0 when it is valid")

@@ -29,10 +29,11 @@ START: At = (1, 1)
 
 
 @cache
-def lark_parser(grammar: str) -> Lark:
-    """The LALR parser of ``grammars/<grammar>``, built once per process (and cached on disk by Lark)."""
+def lark_parser(grammar: str, start: str = "start") -> Lark:
+    """The LALR parser of ``grammars/<grammar>`` from rule ``start``, built once per process (and cached on
+    disk by Lark).  One parser per start rule, so ``parse(text)`` never needs to name it."""
     return Lark.open(str(data_dir("grammars") / grammar), parser="lalr", propagate_positions=True,
-                     maybe_placeholders=True, cache=True)
+                     maybe_placeholders=True, cache=True, start=start)
 
 
 # ---------------------------------------------------------------- positions

@@ -30,7 +30,55 @@ class Var:
         return f"${self.name}"
 
 
-Scalar = Union[int, float, str, bool, Var]
+# ---------------------------------------------------------------- search spaces
+
+
+Bound = Union[int, float, Var]  # a range's bound or step: a number, or a preset parameter
+
+
+@dataclass(frozen=True)
+class Choice:
+    """``{32,64,128}`` or ``{relu,gelu}``: one of the values written, in the order written."""
+
+    options: tuple[int | float | str | bool | Var, ...]
+
+
+@dataclass(frozen=True)
+class Range:
+    """``{1..7}``, ``{32..128:32}``, ``{0.1..0.5:0.1}``: low, low + step, … up to high (inclusive when on the grid)."""
+
+    low: Bound
+    high: Bound
+    step: Bound = 1
+
+
+@dataclass(frozen=True)
+class Interval:
+    """``{1e-4~1e-2}``, ``{1e-4~1e-2:log}``: any number between low and high (for tuners, never a grid)."""
+
+    low: Bound
+    high: Bound
+    log: bool = False
+
+
+Domain = Union[Choice, Range, Interval]
+
+
+@dataclass(frozen=True)
+class Hyper:
+    """A searched value ``{…}`` written where a value (or a repeat count) goes.
+
+    ``name`` is the explicit name of ``{$name: …}`` ("" when it is named by its position);
+    a named one is one choice shared by every ``$name`` in its scope (see
+    :mod:`specdsl.search.compile`).
+    """
+
+    domain: Domain
+    name: str = ""
+    span: Span | None = field(default=None, compare=False, repr=False)
+
+
+Scalar = Union[int, float, str, bool, Var, Hyper]
 Stages = tuple[tuple[Scalar, Scalar], ...]  # ((units, width), ...)
 
 
@@ -52,9 +100,9 @@ class Block:
 
 @dataclass(frozen=True)
 class Repeat:
-    """``Nx(chain)``: the group of blocks repeated N times."""
+    """``Nx(chain)``: the group of blocks repeated N times (``$n x(…)``: a parameter; ``{1..4}x(…)``: searched)."""
 
-    times: int
+    times: int | Var | Hyper
     body: Chain
     span: Span | None = field(default=None, compare=False, repr=False)
 
@@ -129,7 +177,7 @@ class Heads:
 @dataclass(frozen=True)
 class ParamDecl:
     name: str
-    default: int | float | str
+    default: int | float | str | Hyper  # a Hyper: a searched parameter (``param lr = {1e-4~1e-2:log}``)
     doc: str = ""
     span: Span | None = field(default=None, compare=False, repr=False)
 

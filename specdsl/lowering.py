@@ -53,6 +53,7 @@ class LayerGraph:
     layers: list[LayerNode] = field(default_factory=list)
     outputs: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
+    note: str = ""  # said with the report, e.g. that a search space is shown at its default point
     _names: set = field(default_factory=set, repr=False)
     _counters: dict = field(default_factory=dict, repr=False)
 

@@ -16,14 +16,16 @@ from typing import Any
 
 from .builders import TRUE_WORDS, materialize
 from .errors import Source, Span, SpecError, UnknownLayerKind, did_you_mean
-from .ir import Block, Chain, Concat, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
-from .limits import MAX_SIZE
+from .hyper import preset_has_search
+from .ir import Block, Chain, Choice, Concat, Hyper, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
+from .limits import MAX_BLOCKS, MAX_SIZE
 from .literals import is_number, number_value, reject_foreign_digits
 from .lowering import LayerGraph, Tensor, lower_chain
-from .parsing import parse_chain
+from .parsing import block_count, parse_chain
 from .presets import find_preset, get_preset
 from .primitives import Shape
-from .registry import all_kinds, check_value
+from .printer import format_hyper
+from .registry import Arg, Kind, all_kinds, check_value
 
 DEFAULT_SETTINGS = (("dropout", 0.0), ("l1", 0.0), ("l2", 0.0))
 
@@ -37,8 +39,9 @@ def adhoc_preset(text: str, chain: Chain | None = None, *, shape: tuple | None =
     if shape is None:
         shape = (1000,) if dtype == "int32" else (1001, 4)
     params = [ParamDecl(n, v, "model-wide default") for n, v in DEFAULT_SETTINGS]
-    used = _vars_in(chain)
-    params += [ParamDecl(v, None, "set with --set", used[v]) for v in sorted(used)]
+    declared: set[str] = set()
+    used = _vars_in(chain, declared=declared)
+    params += [ParamDecl(v, None, "set with --set", used[v]) for v in sorted(used) if v not in declared]
     return Preset("spec", "", "", tuple(params), (InputDecl(input_name, shape, dtype),),
                   (Node(node_name, Ref(input_name), chain),))
 
@@ -49,21 +52,37 @@ def _first_block(chain: Chain) -> Block | None:
     return None
 
 
-def _vars_in(chain: Chain, found: dict[str, Span | None] | None = None) -> dict[str, Span | None]:
-    """Every ``$name`` of the chain, with where it is first written (for 'no value was given')."""
+def _vars_in(chain: Chain, found: dict[str, Span | None] | None = None, *,
+             declared: set[str] | None = None) -> dict[str, Span | None]:
+    """Every ``$name`` of the chain, with where it is first written (for 'no value was given').
+
+    The names of searched choices ``{$name: …}`` go to ``declared``: a ``$name`` that refers to
+    one is bound by the search, not by ``--set``.
+    """
     found = {} if found is None else found
+    declared = set() if declared is None else declared
+
+    def note(v: object) -> None:
+        if isinstance(v, Var):
+            found.setdefault(v.name, v.span)
+        elif isinstance(v, Hyper):
+            if v.name:
+                declared.add(v.name)
+            d = v.domain
+            for x in (d.options if isinstance(d, Choice) else vars(d).values()):
+                note(x)
+
     for item in chain.items:
         if isinstance(item, Repeat):
-            _vars_in(item.body, found)
+            note(item.times)
+            _vars_in(item.body, found, declared=declared)
             continue
         for _, value in item.args:
             if isinstance(value, Chain):
-                _vars_in(value, found)
+                _vars_in(value, found, declared=declared)
                 continue
-            written = [v for pair in value for v in pair] if isinstance(value, tuple) else [value]
-            for v in written:
-                if isinstance(v, Var):
-                    found.setdefault(v.name, v.span)
+            for v in [v for pair in value for v in pair] if isinstance(value, tuple) else [value]:
+                note(v)
     return found
 
 
@@ -160,16 +179,30 @@ class _Instantiator:
         items = []
         for item in chain.items:
             if isinstance(item, Repeat):
-                items.append(replace(item, body=self.substitute(item.body, values)))
+                times = item.times
+                if isinstance(times, Hyper):
+                    raise _search_here(times)
+                if isinstance(times, Var):
+                    times = check_value(_REPEATS, _REPEATS.args[0], self._value(times, values, item.span), item.span)
+                    if times * block_count(item.body) > MAX_BLOCKS:
+                        raise SpecError(f"this expands to {times * block_count(item.body):,} blocks, more than the "
+                                        f"limit of {MAX_BLOCKS:,}", span=item.span)
+                    if times == 0:
+                        continue
+                items.append(replace(item, times=times, body=self.substitute(item.body, values)))
             else:
                 items.append(self._substitute_block(item, values))
         return replace(chain, items=tuple(items))
 
     def _substitute_block(self, block: Block, values: Mapping[str, Any]) -> Block:
+        if not any(isinstance(v, (Var, Hyper, Chain, tuple)) for _, v in block.args):
+            return block  # every value was checked when it was parsed (or bound from a checked domain)
         kind = all_kinds()[block.kind]
         args = []
         for key, value in block.args:
             arg = kind.arg(key)
+            if isinstance(value, Hyper):
+                raise _search_here(value)
             if isinstance(value, Chain):
                 value = self.substitute(value, values)
             elif isinstance(value, tuple):
@@ -181,11 +214,16 @@ class _Instantiator:
         return replace(block, args=tuple(args))
 
     def _value(self, value: Any, values: Mapping[str, Any], span: Span | None) -> Any:
+        if isinstance(value, Hyper):
+            raise _search_here(value)
         if not isinstance(value, Var):
             return value
         if value.name not in values:
             raise SpecError(f"unknown parameter ${value.name}", span=span, hint=did_you_mean(value.name, values))
-        return values[value.name]
+        found = values[value.name]
+        if isinstance(found, Hyper):
+            raise _search_here(found, value.name)
+        return found
 
     def shape(self, decl: InputDecl, values: Mapping[str, Any]) -> Shape:
         dims = []
@@ -287,6 +325,18 @@ class _Instantiator:
         return outs[0]
 
 
+def _search_here(hyper: Hyper, name: str = "") -> SpecError:
+    """A search space reached where one model is needed (inside a preset another one uses)."""
+    what = f"the searched parameter ${name}" if name else f"the search space {format_hyper(hyper)}"
+    return SpecError(f"{what} cannot be analysed here: only a whole preset or string can be a search space",
+                     span=hyper.span, hint="bind a point first (specdsl space lists them), or write a value")
+
+
+#: What a ``$name x(…)`` count is checked as once bound.
+_REPEATS = Kind("repeat", "", lambda ctx, x: x,
+                args=(Arg("count", "int", doc="repeat count ($name x(…))", minimum=0),))
+
+
 def _sibling(use: Use, name: str) -> Preset | None:
     """A preset defined in the same spec file as the ``use`` statement."""
     if use.span is None:
@@ -315,7 +365,26 @@ def written_preset(preset: Preset, params: Mapping[str, Any] | None = None) -> P
 
 def build_graph(preset: Preset, params: Mapping[str, Any] | None = None,
                 inputs: Mapping[str, Shape] | None = None) -> LayerGraph:
-    """Bind parameters and input shapes, lower every block, and check every shape."""
+    """Bind parameters and input shapes, lower every block, and check every shape.
+
+    A search space (``{…}`` in a string, a searched parameter) is analysed at its default point,
+    and the graph's ``note`` says so: ``specdsl params``, ``presets`` and ``check`` keep working on
+    Capfinder's spaces, and ``specdsl space`` lists the other points.
+    """
+    if preset_has_search(preset):
+        from .search.space import Space
+
+        space = Space.from_preset(preset, params, inputs)
+        graph = space.graph(space.default_point())
+        graph.note = (f"a search space of {space.size_text()} points; this is its default point "
+                      "(specdsl space lists the others)")
+        return graph
+    return build_plain_graph(preset, params, inputs)
+
+
+def build_plain_graph(preset: Preset, params: Mapping[str, Any] | None = None,
+                      inputs: Mapping[str, Shape] | None = None) -> LayerGraph:
+    """:func:`build_graph` of a preset known to hold no search space (a bound point)."""
     graph = LayerGraph(preset.name)
     inst = _Instantiator(graph)
     values = inst.bind_params(preset, params or {}, strict=True)

@@ -8,6 +8,7 @@ every argument and reporting the exact span of anything wrong.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,10 +17,28 @@ from lark.exceptions import UnexpectedEOF, UnexpectedInput
 
 from .errors import LimitExceeded, Source, Span, SpecError, did_you_mean
 from .frontend import STRING_ESCAPES, At, lark_parser, open_brackets, shifted, syntax_error, token_span, tree_span
-from .ir import Block, Chain, Concat, Heads, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Use, Var
+from .hyper import COUNT_WORDS, check_hyper
+from .ir import (
+    Block,
+    Chain,
+    Choice,
+    Concat,
+    Heads,
+    Hyper,
+    InputDecl,
+    Interval,
+    Node,
+    ParamDecl,
+    Preset,
+    Range,
+    Ref,
+    Repeat,
+    Use,
+    Var,
+)
 from .limits import MAX_BLOCKS
 from .literals import number_value
-from .registry import Kind, check_value, lookup
+from .registry import Arg, Kind, check_value, lookup
 
 # Plain words for every terminal, so no message ever shows an internal token name.
 _WORDS = {
@@ -28,6 +47,7 @@ _WORDS = {
     "NAME": "a layer or argument name", "NUMBER": "a number", "VAR": "a $parameter",
     "$END": "the end of the text", "IDENT": "a name", "STRING": "a \"quoted text\"", "CHAIN": "an architecture string",
     "PIPE": "'|'", "QMARK": "'?'", "_NL": "a new line", "SEMICOLON": "';'",
+    "LBRACE": "'{'", "RBRACE": "'}'", "COLON": "':'", "DOTS": "'..'", "TILDE": "'~'", "SPACE": "a search space {…}",
 }
 
 
@@ -88,8 +108,8 @@ class _ChainReader:
 
     def item(self, tree: Tree) -> RawBlock | RawRepeat:
         if tree.data == "repeat":
-            times_tok, _, _, body, _ = tree.children
-            return RawRepeat(self.scalar(times_tok), self.chain(body), self.span_of(tree))
+            times, _, _, body, _ = tree.children
+            return RawRepeat(self.value(times), self.chain(body), self.span_of(tree))
         name_tok = tree.children[0]
         args: list[tuple[str | None, Any, Span]] = []
         if len(tree.children) > 1 and tree.children[2] is not None:
@@ -114,13 +134,32 @@ class _ChainReader:
         if isinstance(node, Token):
             return self.scalar(node)
         if node.data == "pair":
-            return RawPair(self.scalar(node.children[0]), self.scalar(node.children[2]))
+            return RawPair(self.value(node.children[0]), self.value(node.children[2]))
         if node.data == "stages":
-            return tuple((self.scalar(s.children[0]), self.scalar(s.children[2]))
+            return tuple((self.value(s.children[0]), self.value(s.children[2]))
                          for s in node.children if isinstance(s, Tree))
         if node.data == "chain":
             return self.chain(node)
+        if node.data == "space":
+            return self.hyper(node)
         raise AssertionError(node.data)
+
+    def hyper(self, tree: Tree) -> Hyper:
+        """``{…}``: a choice, a range or an interval, named by ``$name:`` or by its position."""
+        _, name_tok, _, domain, _ = tree.children
+        punctuation = ("COMMA", "DOTS", "TILDE", "COLON")
+        parts = [c for c in domain.children if isinstance(c, Token) and c.type not in punctuation]
+        if domain.data == "choice":
+            made: Any = Choice(tuple(str(t).lower() if t.type == "NAME" else self.scalar(t) for t in parts))
+        elif domain.data == "range":
+            made = Range(*(self.scalar(t) for t in parts))
+        else:
+            low, high, *mode = parts
+            if mode and str(mode[0]).lower() != "log":
+                raise SpecError(f"'{mode[0]}' is not a way to sample a range", span=self.span_of(mode[0]),
+                                expected="{low~high} (uniform) or {low~high:log} (uniform in the logarithm)")
+            made = Interval(self.scalar(low), self.scalar(high), bool(mode))
+        return Hyper(made, str(name_tok)[1:] if name_tok is not None else "", self.span_of(tree))
 
 
 # ---------------------------------------------------------------- resolution
@@ -130,16 +169,30 @@ def _describe_signature(kind: Kind) -> str:
     return f"{kind.name}[{kind.signature()}]" + (f", e.g. {kind.example}" if kind.example else "")
 
 
+def most_copies(times: int | Var | Hyper) -> int:
+    """The largest count a repeat can have: its number, the largest of a searched count, 1 for a ``$name``."""
+    if isinstance(times, int):
+        return times
+    if isinstance(times, Hyper):
+        domain = times.domain
+        if isinstance(domain, Choice):
+            return max((o for o in domain.options if isinstance(o, int)), default=1)
+        if isinstance(domain, Range) and isinstance(domain.high, int):
+            return domain.high
+    return 1
+
+
 def block_count(chain: Chain) -> int:
     """Blocks of ``chain`` once every repeat is expanded, nested strings (``each[...]``) included.
 
     Linear in the size of the IR (a repeat is counted, never expanded), so a
-    ``1000000000x(fc[1])`` is refused before anything is built.
+    ``1000000000x(fc[1])`` is refused before anything is built.  A searched count counts
+    as its largest value.
     """
     total = 0
     for item in chain.items:
         if isinstance(item, Repeat):
-            total += item.times * block_count(item.body)
+            total += most_copies(item.times) * block_count(item.body)
         else:
             total += 1 + sum(block_count(v) for _, v in item.args if isinstance(v, Chain))
     return total
@@ -150,17 +203,25 @@ def _too_many_blocks(count: int, span: Span | None) -> LimitExceeded:
                          expected=f"at most {MAX_BLOCKS:,} blocks after every Nx(...) is expanded")
 
 
+#: What a repeat count is checked as (searched or bound from a parameter, zero copies are allowed).
+REPEAT_COUNT = Arg("count", "int", doc="repeat count", minimum=0)
+
+
 def resolve_chain(raw: RawChain) -> Chain:
     items: list[Block | Repeat] = []
     for item in raw.items:
         if isinstance(item, RawRepeat):
             times = item.times
-            if isinstance(times, Var) or not isinstance(times, int) or times < 1:
+            if isinstance(times, Hyper):
+                times = check_hyper(None, REPEAT_COUNT, times, item.span)
+            elif not isinstance(times, Var) and (not isinstance(times, int) or times < 1):
                 raise SpecError(f"a repeat count must be a whole number ≥ 1, not {times}", span=item.span,
-                                expected="Nx(blocks), e.g. 2x(conv[64@3]_bn)")
+                                expected="Nx(blocks), e.g. 2x(conv[64@3]_bn); $name x(…) for a parameter, "
+                                         f"{{1..4}}x(…) for a searched count ({COUNT_WORDS})")
             repeat = Repeat(times, resolve_chain(item.body), item.span)
-            if times * block_count(repeat.body) > MAX_BLOCKS:
-                raise _too_many_blocks(times * block_count(repeat.body), item.span)
+            copies = most_copies(times)
+            if copies * block_count(repeat.body) > MAX_BLOCKS:
+                raise _too_many_blocks(copies * block_count(repeat.body), item.span)
             items.append(repeat)
         else:
             items.append(resolve_block(item))
@@ -175,6 +236,10 @@ def _convert(kind: Kind, argname: str, value: Any, span: Span) -> Any:
     if isinstance(value, RawPair):
         raise SpecError(f"{kind.name}: argument '{argname}' cannot be written as a pair with '@'", span=span,
                         expected=arg.describe())
+    if isinstance(value, Hyper) and arg.type == "chain":
+        raise SpecError(f"{kind.name}: argument '{argname}' is an architecture string, which a search space {{…}} "
+                        "cannot choose", span=value.span or span, expected=arg.describe(),
+                        hint="put the {…} inside the string, e.g. each[fc[{64,128}]]")
     if isinstance(value, RawChain):
         if arg.type == "chain":
             return resolve_chain(value)
@@ -252,7 +317,31 @@ def _literal(source: Source, tok: Token) -> Any:
         return number_value(str(tok), token_span(source, tok))
     if tok.type == "STRING":
         return _unquote(source, tok)
+    if tok.type == "SPACE":
+        return parse_space(str(tok), source, (tok.line, tok.column))
     return str(tok)
+
+
+def parse_space(text: str, source: Source | None = None, at: tuple[int, int] = (1, 1)) -> Hyper:
+    """Parse one search space ``{…}`` on its own: a spec file's ``param lr = {1e-4~1e-2:log}``, or a
+    training hyperparameter given to :func:`specdsl.search.run_search`."""
+    source = source or Source("<space>", text)
+    parser = lark_parser("arch.lark", "space_only")
+    try:
+        tree = parser.parse(text)
+    except UnexpectedInput as err:
+        raise _syntax_error(err, source, text, at, "arch.lark") from None
+    hyper = _ChainReader(text, source, at).hyper(tree.children[0])
+    kinds = {type(o) for o in (hyper.domain.options if isinstance(hyper.domain, Choice) else ())} - {Var}
+    if len(kinds - {int, float}) > 0 and len(kinds) > 1:
+        raise SpecError("a searched parameter mixes numbers and words", span=hyper.span,
+                        expected="all numbers, or all words")
+    if isinstance(hyper.domain, Choice):
+        return hyper
+    bounds = [hyper.domain.low, hyper.domain.high] + ([hyper.domain.step] if isinstance(hyper.domain, Range) else [])
+    whole = isinstance(hyper.domain, Range) and all(isinstance(b, (int, Var)) for b in bounds)
+    return check_hyper(None, Arg("value", "int" if whole else "float", doc="searched parameter", minimum=-math.inf),
+                       hyper, hyper.span)
 
 
 def _unquote(source: Source, tok: Token | None) -> str:

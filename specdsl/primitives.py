@@ -392,3 +392,29 @@ primitive(Primitive(
     make=_crf_make,
     call=lambda layer, xs: layer(xs if len(xs) > 1 else xs[0]),
 ))
+
+
+# ---------------------------------------------------------------- attention pooling
+
+
+def _attpool_shape(s: list[Shape], c: dict) -> Shape:
+    _need_rank(s[0], (2,), "attention pooling")
+    _need_features(s[0], "attention pooling")
+    if s[0][0] is None:
+        raise ShapeProblem("attention pooling learns one bias per time step, so it needs a known length, but its "
+                           f"input is {format_shape(s[0])}")
+    return (s[0][1],)
+
+
+def _attpool_make(keras: Any, c: dict, name: str) -> Any:
+    from .backend.attention_pool import AttentionPooling
+
+    return AttentionPooling(name=name)
+
+
+primitive(Primitive(
+    "attpool", "AttentionPooling", _attpool_shape,
+    params=lambda s, c: (s[0][1] + s[0][0], 0),  # w (D×1) and one bias per step (T×1)
+    macs=lambda s, o, c: 2 * s[0][0] * s[0][1],  # the scores x·w, then the weighted sum
+    make=_attpool_make,
+))

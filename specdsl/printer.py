@@ -8,7 +8,7 @@ bare keyword when nothing was written (``do``).
 
 from __future__ import annotations
 
-from .ir import ArgValue, Block, Chain, Repeat, Scalar, Var
+from .ir import ArgValue, Block, Chain, Choice, Hyper, Range, Repeat, Scalar, Var
 from .registry import all_kinds
 
 
@@ -18,7 +18,22 @@ def format_scalar(value: Scalar) -> str:
     if isinstance(value, float):
         text = repr(value)
         return text[:-2] if text.endswith(".0") and "e" not in text else text
+    if isinstance(value, Hyper):
+        return format_hyper(value)
     return str(value)
+
+
+def format_hyper(hyper: Hyper) -> str:
+    """``{32,64}``, ``{1..7}``, ``{32..128:32}``, ``{0.0001~0.01:log}``, ``{$units:32..128:32}``."""
+    d = hyper.domain
+    if isinstance(d, Choice):
+        body = ",".join(format_scalar(o) for o in d.options)
+    elif isinstance(d, Range):
+        step = "" if d.step == 1 and not isinstance(d.step, float) else f":{format_scalar(d.step)}"
+        body = f"{format_scalar(d.low)}..{format_scalar(d.high)}{step}"
+    else:
+        body = f"{format_scalar(d.low)}~{format_scalar(d.high)}{':log' if d.log else ''}"
+    return "{" + (f"${hyper.name}:" if hyper.name else "") + body + "}"
 
 
 def format_value(value: ArgValue) -> str:
@@ -53,10 +68,12 @@ def format_chain(chain: Chain) -> str:
     out = []
     for item in chain.items:
         if isinstance(item, Repeat):
-            out.append(f"{item.times}x({format_chain(item.body)})")
+            # a $name count needs a space, or the name would swallow the 'x'
+            gap = " " if isinstance(item.times, Var) else ""
+            out.append(f"{format_scalar(item.times)}{gap}x({format_chain(item.body)})")
         else:
             out.append(format_block(item))
     return "_".join(out)
 
 
-__all__ = ["format_scalar", "format_value", "format_block", "format_chain"]
+__all__ = ["format_scalar", "format_hyper", "format_value", "format_block", "format_chain"]

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Union
 
 from .errors import LimitExceeded, Span, SpecError, UnknownLayerKind, did_you_mean, quoted_list
-from .ir import Chain, Var
+from .ir import Chain, Hyper, Var
 from .limits import MAX_SIZE
 
 if TYPE_CHECKING:
@@ -150,10 +150,35 @@ def lookup(word: str, span: Span | None = None) -> tuple[Kind, dict[str, Any]]:
     return hit
 
 
+#: A stage's number of units or width, as a searched stage checks it.
+STAGE_NUMBER = Arg("stage", "int", doc="stage's units or width (NxF)", minimum=1)
+
+
+def _stage_hyper(kind: Kind, x: Any, span: Span | None) -> Any:
+    """One side of a stage NxF: a searched one is checked now, a ``$name`` once bound, a number as usual."""
+    if isinstance(x, Hyper):
+        from .hyper import check_hyper
+
+        return check_hyper(None, STAGE_NUMBER, x, span)
+    if isinstance(x, Var):
+        return x
+    if isinstance(x, bool) or not isinstance(x, int) or x < 1:
+        raise SpecError(f"{kind.name}: a stage needs whole numbers ≥ 1, not {x}", span=span,
+                        expected="stages like 2x128|2x256")
+    if x >= MAX_SIZE:
+        raise LimitExceeded(f"{kind.name}: a stage size of {x:,} is too large to build", span=span,
+                            expected=f"a size below {MAX_SIZE:,} (2^31)")
+    return x
+
+
 def check_value(kind: Kind, arg: Arg, value: Any, span: Span | None) -> Any:
     """Validate one argument value against its signature and normalise it."""
     if isinstance(value, Var):
         return value  # checked again once the parameter is bound
+    if isinstance(value, Hyper) and arg.type != "stages":
+        from .hyper import check_hyper
+
+        return check_hyper(kind, arg, value, span)  # every value it can take, checked now
 
     def bad(what: str) -> SpecError:
         return SpecError(
@@ -177,8 +202,8 @@ def check_value(kind: Kind, arg: Arg, value: Any, span: Span | None) -> Any:
             raise bad("must be written as stages")
         out = []
         for n, w in value:
-            if isinstance(n, Var) or isinstance(w, Var):
-                out.append((n, w))
+            if isinstance(n, (Var, Hyper)) or isinstance(w, (Var, Hyper)):
+                out.append(tuple(_stage_hyper(kind, x, span) for x in (n, w)))
                 continue
             if not (isinstance(n, int) and isinstance(w, int)) or n < 1 or w < 1:
                 raise bad(f"has a stage {n}x{w} that is not two whole numbers ≥ 1")

@@ -46,6 +46,7 @@ def graph_report(graph: LayerGraph) -> dict[str, Any]:
         "outputs": {k: list(v) for k, v in graph.output_shapes().items()},
         "settings": {k: v for k, v in graph.settings.items()},
         "layers": layers,
+        **({"note": graph.note} if graph.note else {}),
     }
 
 
@@ -103,3 +104,5 @@ def render_graph_report(report: dict[str, Any], console: Any) -> None:
     outs = ", ".join(f"{k} {format_shape(tuple(v))}" for k, v in report["outputs"].items())
     ins = ", ".join(f"{k} {format_shape(tuple(v['shape']))}" for k, v in report["inputs"].items())
     console.print(f"inputs: {ins}   outputs: {outs}")
+    if report.get("note"):
+        console.print(f"note: {report['note']}")

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from typing import Any
 
 #: Modules whose import registers custom Keras objects (``@register_keras_serializable``).
-SERIALIZABLE_MODULES = ("specdsl.backend.crf", "specdsl.training.losses", "specdsl.training.masked",
-                        "specdsl.training.bpreveal_objects", "specdsl.training.crf")
+SERIALIZABLE_MODULES = ("specdsl.backend.crf", "specdsl.backend.attention_pool", "specdsl.training.losses",
+                        "specdsl.training.masked", "specdsl.training.bpreveal_objects", "specdsl.training.crf")
 
 
 def register_custom_objects() -> None:

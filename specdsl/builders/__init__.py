@@ -58,7 +58,10 @@ class Builder:
         from ..parsing import parse_spec_file
 
         (written,) = parse_spec_file(self.text(values), f"<{self.name}>")
-        return replace(written, params=self.params, builder=self.name)
+        # the builder's parameters, then any the text declares itself (a searched learning rate)
+        own = {p.name for p in self.params}
+        params = self.params + tuple(p for p in written.params if p.name not in own)
+        return replace(written, params=params, builder=self.name)
 
 
 _BUILDERS: dict[str, Builder] = {}

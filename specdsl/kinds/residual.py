@@ -72,3 +72,33 @@ _residual_kind("resa", "atrous bottleneck residual stages: the middle conv of un
                _bottleneck(atrous=True))
 _residual_kind("resc", "residual stages of two kernel-3 convolutions; kernel-3 projection shortcuts",
                _two_conv_unit)
+
+
+def lower_resblock(ctx, x):
+    """A ResNet basic block as Capfinder's ``resnet`` builds it: conv(K, stride) → BN → ReLU → conv(K) → BN,
+    plus a 1×1 projection shortcut (stride, then BN) that is always there; added, then ReLU."""
+    if len(x.shape) != 2:
+        raise ctx.fail("needs a sequence (length × channels) input")
+    filters, kernel, stride = ctx["filters"], ctx["kernel"], ctx["stride"]
+    conv = dict(filters=filters, dilation=1, padding="same", **regularised(ctx))
+    h = ctx.add("conv1d", x, "conv1", kernel=kernel, stride=stride, **conv)
+    h = ctx.add("batchnorm", h, "bn1")
+    h = ctx.add("activation", h, "relu1", fn="relu")
+    h = ctx.add("conv1d", h, "conv2", kernel=kernel, stride=1, **conv)
+    h = ctx.add("batchnorm", h, "bn2")
+    shortcut = ctx.add("conv1d", x, "shortcut", kernel=1, stride=stride, **conv)
+    shortcut = ctx.add("batchnorm", shortcut, "shortcut_bn")
+    y = ctx.add("add", [h, shortcut], "add")
+    return ctx.add("activation", y, "relu", fn="relu")
+
+
+register(Kind(
+    "resblock", "ResNet basic block: two same-padded convolutions of F filters of width K with batch normalisation "
+                "and ReLU, a 1×1 projection shortcut with batch normalisation, added, then ReLU (Capfinder's resnet)",
+    lower_resblock,
+    args=(Arg("filters", "int", doc="filters F of both convolutions and the shortcut"),
+          Arg("kernel", "int", doc="width K of both convolutions"),
+          Arg("stride", "int", 1, "stride of the first convolution and of the shortcut (2 halves the length)"),
+          L1, L2),
+    positional=(("filters", "kernel"),), example="resblock[64@3,stride=2]",
+))

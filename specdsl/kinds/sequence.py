@@ -56,3 +56,11 @@ register(Kind(
           Arg("right", "int", None, "positions cut at the end", minimum=0)),
     positional=("left", "right"), example="crop[10]",
 ))
+
+
+register(Kind(
+    "attpool", "additive attention pooling over time (Capfinder's AttentionLayer): softmax(tanh(x·w + b)) "
+               "weights the steps of a sequence, summed to one vector",
+    lambda ctx, x: ctx.add("attpool", x),
+    example="attpool",
+))
