@@ -48,6 +48,14 @@ register(System("workshop", "the genomics workshop's scripts (inh_model.py, full
 )))
 
 
+register(System("capfinder", "Capfinder's training commands (capfinder create-train-config, train-model)", (
+    ("create-train-config", "specdsl.compat.capfinder.create_train_config",
+     "write Capfinder's training config template (--file_path)"),
+    ("train-model", "specdsl.compat.capfinder.train_model", "ETL, search, final training and evaluation from a "
+                                                            "Capfinder config (--config_file)"),
+)))
+
+
 def run(system: str, verb: str, argv: list[str]) -> int:
     """Run ``specdsl <system> <verb> argv``."""
     entry = SYSTEMS[system]
