@@ -91,6 +91,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         if args.set or args.input:
             raise SpecError("--set and --input apply to specs, not to training configs", path="--set/--input",
                             hint="put the values in the config")
+        pipeline = _pipeline_of(args.spec)
+        if pipeline is not None:  # a config kind that describes a whole pipeline (Capfinder's)
+            print(pipeline[0].check(pipeline[1]))
+            return 0
         plan = api.check_config(args.spec)
         outs = ", ".join(o.display for o in plan.outputs)
         print(f"ok: {args.spec}: {plan.ir.kind} config; model {plan.graph.name}, {plan.graph.total:,} parameters; "
@@ -145,9 +149,27 @@ def cmd_length(args: argparse.Namespace) -> int:
     return 0
 
 
+def _pipeline_of(path: str) -> tuple[Any, Any] | None:
+    """(the kind's pipeline, the IR) for a config whose kind runs a whole pipeline, else None."""
+    from .config import load_config
+    from .config.kinds import config_kind
+
+    ir = load_config(path)
+    pipeline = config_kind(ir.kind).pipeline
+    return (pipeline, ir) if pipeline is not None else None
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .config import load_config
+    from .config.kinds import config_kind
+
     ir = load_config(args.config)
+    pipeline = config_kind(ir.kind).pipeline
+    if pipeline is not None:  # Capfinder's config: ETL, search, final training, evaluation
+        return pipeline.run(ir, resume=args.resume, reprocess=args.reprocess)
+    if args.reprocess:
+        raise SpecError(f"--reprocess rebuilds a Capfinder run's processed dataset; this is a {ir.kind} config",
+                        path="--reprocess")
     return run_training(ir, resume=args.resume)
 
 
@@ -223,9 +245,22 @@ def _make_workshop_data(args: argparse.Namespace) -> int:
     return 0
 
 
+def _make_capfinder_data(args: argparse.Namespace) -> int:
+    from .capfinder.synthetic import write_caps
+
+    if not args.out:
+        raise SpecError("make-data capfinder needs --out DIR", path="--out")
+    files = write_caps(args.out, reads=args.reads, classes=args.classes, seed=args.seed)
+    print(f"wrote {args.reads:,} synthetic cap signals per class with planted class shapes: "
+          + ", ".join(str(f) for f in files))
+    return 0
+
+
 def cmd_make_data(args: argparse.Namespace) -> int:
     from .training.synthetic import write_synthetic
 
+    if args.format == "capfinder":
+        return _make_capfinder_data(args)
     if args.format == "deepcpg":
         return _make_deepcpg_data(args)
     if args.format == "workshop":
@@ -431,19 +466,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="override a preset parameter, e.g. --set layers=8")
     p.set_defaults(func=cmd_length)
 
-    p = sub.add_parser("train", help="train a model from a training config (BPReveal or specdsl kind)")
+    p = sub.add_parser("train", help="train a model from a training config (BPReveal, Capfinder or specdsl kind)")
     p.add_argument("config", metavar="CONFIG.json")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    p.add_argument("--reprocess", action="store_true", help="Capfinder configs: rebuild the processed dataset even "
+                                                            "when an up-to-date one exists")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("make-data", help="write a synthetic data set with a planted signal: BPReveal HDF5 files "
                                          "(the default) or a DeepCpG genome + CpG profiles")
-    p.add_argument("format", nargs="?", choices=["bpreveal", "deepcpg", "workshop"], default="bpreveal",
+    p.add_argument("format", nargs="?", choices=["bpreveal", "deepcpg", "workshop", "capfinder"], default="bpreveal",
                    help="bpreveal (default): --train/--val HDF5 files; deepcpg: --out DIR with a genome and profiles; "
-                        "workshop: --out DIR with TB isolates (FASTA, labels for 13 drugs, BAMs)")
+                        "workshop: --out DIR with TB isolates (FASTA, labels for 13 drugs, BAMs); capfinder: --out "
+                        "DIR with one data__<cap>.csv of cap signals per class")
     p.add_argument("--out", metavar="DIR", help="deepcpg: folder for dna/*.fa.gz and cpg/<cell>.tsv; workshop: "
                                                 "folder for the isolates")
     p.add_argument("--isolates", type=int, default=1000, help="workshop: isolates (default 1000)")
+    p.add_argument("--reads", type=int, default=300, help="capfinder: reads per class (default 300)")
+    p.add_argument("--classes", type=int, default=4, help="capfinder: cap classes (default 4)")
     p.add_argument("--bams", type=int, default=0, help="workshop: BAMs of simulated reads for this many test "
                                                        "isolates (default 0)")
     p.add_argument("--cells", type=int, default=3, help="deepcpg: cells (profiles), default 3")
@@ -474,9 +514,11 @@ def build_parser() -> argparse.ArgumentParser:
                                                              "(default 0)")
     p.set_defaults(func=cmd_onehot)
 
-    p = sub.add_parser("predict", help="a classifier's calls and probabilities for one-hot CSVs or FASTA records")
+    p = sub.add_parser("predict", help="a classifier's calls and probabilities for one-hot CSVs, FASTA records or "
+                                       "Capfinder's cap signal CSVs")
     p.add_argument("model", metavar="MODEL.keras")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="one-hot CSVs, folders of them, or FASTA files")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="one-hot CSVs, folders of them, FASTA files, or signal "
+                                                              "CSVs (read_id,…,timeseries)")
     p.add_argument("-o", "--output", metavar="PREDICTIONS.csv", help="write the predictions here (else to stdout)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the predictions as a table")
     p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability (default 0.5)")

@@ -65,6 +65,14 @@ register(System("tranquillyzer", "tranquillyzer's model training (simulate-data,
                        "tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\""))))
 
 
+register(System("capfinder", "Capfinder's training commands (capfinder create-train-config, train-model)", (
+    ("create-train-config", "specdsl.compat.capfinder.create_train_config",
+     "write Capfinder's training config template (--file_path)"),
+    ("train-model", "specdsl.compat.capfinder.train_model", "ETL, search, final training and evaluation from a "
+                                                            "Capfinder config (--config_file)"),
+)))
+
+
 def run(system: str, verb: str, argv: list[str]) -> int:
     """Run ``specdsl <system> <verb> argv``."""
     entry = SYSTEMS[system]

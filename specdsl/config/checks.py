@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import SpecError, did_you_mean, quoted_list
 from .reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
-from .schemas import BPREVEAL_SOLO, SPECDSL_TRAIN
+from .schemas import BPREVEAL_SOLO, CAPFINDER, SPECDSL_TRAIN
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,18 @@ def _param_hint(value: Any, default: Any) -> str:
     return f"the default is {json.dumps(default)}"
 
 
+def _capfinder_remote(root: Node) -> list[SpecError]:
+    from .from_capfinder import remote_dataset_errors
+
+    return remote_dataset_errors(root)
+
+
+def _capfinder_bounds(root: Node) -> list[SpecError]:
+    from .from_capfinder import bound_errors
+
+    return bound_errors(root)
+
+
 CHECKS: tuple[Check, ...] = (
     Check("Head names are all different.", (BPREVEAL_SOLO, SPECDSL_TRAIN), _unique_head_names),
     Check("input-length − output-length = input-filter-width + output-filter-width + 2^(layers+2) − 6 "
@@ -171,6 +183,9 @@ CHECKS: tuple[Check, ...] = (
           (SPECDSL_TRAIN,), _architecture_string),
     Check("A preset must exist, and params may only name that preset's parameters, each with a value of its "
           "type (a number, a whole number, or a name).", (SPECDSL_TRAIN,), _preset),
+    Check("use_remote_dataset_version is \"\" or \"latest\" (the local processed dataset); another version is a "
+          "Comet ML artifact and is refused.", (CAPFINDER,), _capfinder_remote),
+    Check("max_lr lies above base_lr (cyclic_lr) and min_lr (sgdr).", (CAPFINDER,), _capfinder_bounds),
 )
 
 

@@ -107,6 +107,12 @@ def _data() -> Schema:
                   variants)
 
 
+def _lr_schedule() -> Schema:
+    from ..training.schedules import schedule_schema  # the schedule registry; no TensorFlow
+
+    return schedule_schema()
+
+
 _OPTIMIZER = obj("optimizer", "The optimizer (a Keras optimizer) and its learning rate.", {
     "name": choice("Which optimizer.", OPTIMIZERS, default="adam"),
     "learning-rate": learning_rate(default=0.004),
@@ -123,6 +129,7 @@ _SCHEDULE = obj("schedule", "How long to train and when to slow down or stop.", 
     "train-examples": integer("At most this many training examples per epoch (the first ones; DeepCpG's "
                               "--nb_train_sample).", minimum=1, optional=True, example=100000),
     "val-examples": integer("At most this many validation examples.", minimum=1, optional=True, example=20000),
+    "lr-schedule": _lr_schedule(),
 }, default={})
 
 _RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric precision, compilation, devices.", {
@@ -218,6 +225,7 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
         body = replace(body, start_from=((WHOLE_MODEL, m["start-from"]),))
     reader_settings = {k.replace("-", "_"): v for k, v in d.items() if k not in ("reader", "train", "val")}
     decay = s.get("learning-rate-decay")
+    lr_schedule = settings(s.get("lr-schedule"))
     return TrainingIR(
         kind=SPECDSL_TRAIN, source=source, inputs=reader.bind_inputs(body.preset, m, cfg.get("inputs", {})),
         body=body, heads=_heads(cfg["heads"], {**m, "preset-params": body.params_dict(), "config-path": "model",
@@ -225,9 +233,9 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
         data=DataIR(reader.name, _files(d["train"]), _files(d.get("val")), settings(reader_settings)),
         optimizer=OptimizerIR(o["name"], float(o["learning-rate"])),
         schedule=ScheduleIR(s["epochs"], s["batch-size"], early_stopping_patience=s["early-stopping-patience"],
-                            lr_plateau_patience=None if decay else s["learning-rate-plateau-patience"],
-                            lr_decay=decay, train_examples=s.get("train-examples"),
-                            val_examples=s.get("val-examples")),
+                            lr_plateau_patience=None if decay or lr_schedule else s["learning-rate-plateau-patience"],
+                            lr_decay=None if lr_schedule else decay, train_examples=s.get("train-examples"),
+                            val_examples=s.get("val-examples"), lr_schedule=lr_schedule),
         runtime=RuntimeIR(r["verbosity"], r.get("seed"), r["mixed-precision"], r["xla"], r["device"]),
         output=OutputIR(cfg["output-prefix"], "prefix", "output-prefix"),
         model_name=m.get("model-name") or None, config=cfg)

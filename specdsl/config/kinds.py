@@ -26,6 +26,10 @@ class ConfigKind:
     to_ir: Callable[[dict[str, Any], str], TrainingIR]
     claims: Callable[[Any], bool] | None = None  # recognises a config without a "kind" key
     order: int = 99  # where docs list it
+    # A kind whose configs describe a whole pipeline rather than one training run (Capfinder's
+    # ETL → search → training → evaluation) gives it here: ``specdsl train`` and ``specdsl check``
+    # call ``pipeline.run(ir, resume=…)`` / ``pipeline.check(ir)`` instead of planning the IR.
+    pipeline: Any = None
 
 
 _KINDS: dict[str, ConfigKind] = {}

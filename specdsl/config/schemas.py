@@ -26,6 +26,7 @@ from .schema import (
 
 BPREVEAL_SOLO = "bpreveal-solo"
 SPECDSL_TRAIN = "specdsl-train"
+CAPFINDER = "capfinder"
 VERBOSITY_LEVELS = ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 OPTIMIZERS = ["adam", "adamw", "nadam", "rmsprop", "sgd"]
 

@@ -111,7 +111,9 @@ class OptimizerIR:
 @dataclass(frozen=True)
 class ScheduleIR:
     """How long and how fast.  A patience of ``None`` turns that callback off; ``lr_decay`` is
-    DeepCpG's exponential schedule lr·decay^epoch; ``max_time_s``/``stop_file`` end a run early."""
+    DeepCpG's exponential schedule lr·decay^epoch; ``lr_schedule`` an entry of
+    :mod:`specdsl.training.schedules` (``kind`` and its settings; empty: none);
+    ``max_time_s``/``stop_file`` end a run early."""
 
     epochs: int
     batch_size: int
@@ -122,6 +124,7 @@ class ScheduleIR:
     val_examples: int | None = None
     max_time_s: float | None = None
     stop_file: str | None = None
+    lr_schedule: Settings = ()
 
 
 @dataclass(frozen=True)

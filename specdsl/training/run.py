@@ -246,6 +246,13 @@ def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, be
     nan_guard = StopOnNaN()
     callbacks: list[Any] = [nan_guard, early]
     plateau = None
+    if schedule.lr_schedule:  # an entry of the schedule registry (Capfinder's plateau, cyclic, sgdr)
+        from .schedules import schedule_callback
+
+        scheduled = schedule_callback(dict(schedule.lr_schedule), monitor)
+        callbacks.append(scheduled)
+        if isinstance(scheduled, keras.callbacks.ReduceLROnPlateau):
+            plateau = scheduled  # its counters go into the backup like the default plateau's
     if schedule.lr_plateau_patience is not None:
         plateau = keras.callbacks.ReduceLROnPlateau(monitor=monitor, factor=0.5, patience=schedule.lr_plateau_patience)
         callbacks.append(plateau)

@@ -191,6 +191,17 @@ def predict(model_path: str | Path, inputs: Sequence[str | Path], *, threshold: 
         raise SpecError(f"must lie in [0, 1], got {threshold}", path="--threshold")
     if batch_size < 1:
         raise SpecError(f"must be ≥ 1, got {batch_size}", path="--batch-size")
+    from ..capfinder.signals import is_signal_csv
+
+    signal_csvs = [str(p) for p in inputs if Path(p).is_file() and is_signal_csv(p)]
+    if signal_csvs:  # Capfinder's read_id,cap_class,timeseries files: one row per read
+        if len(signal_csvs) != len(inputs):
+            other = next(str(p) for p in inputs if str(p) not in signal_csvs)
+            raise SpecError("signal CSVs and sequences cannot be predicted together", file=other,
+                            hint=f"{signal_csvs[0]} is a signal CSV (read_id,…,timeseries); predict each kind apart")
+        from ..capfinder.predict import predict_signals
+
+        return predict_signals(model_path, signal_csvs, batch_size=batch_size)
     samples = open_samples(inputs)  # mistakes in the inputs are found before TensorFlow starts
     model, outputs, length = load_classifier(model_path)
     check_lengths(samples, length, model_path)

@@ -1,0 +1,1 @@
+"""Capfinder's training commands (``capfinder create-train-config``, ``capfinder train-model``)."""
