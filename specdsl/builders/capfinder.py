@@ -52,8 +52,8 @@ def _kernels(length: int) -> str:
 
 
 def _body(inputs: int, chain: str, classes: int, extra: str = "") -> str:
-    return (f"{extra}  input input: {inputs} x 1\n"
-            f"  body = input | {chain}\n"
+    return (f"{extra}  input signal: {inputs} x 1\n"
+            f"  body = signal | {chain}\n"
             f"  output classes = body | dense[{classes},act=softmax]\n")
 
 

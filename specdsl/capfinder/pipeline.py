@@ -10,7 +10,8 @@
    so its files are written atomically and a second run on the same place is refused): the
    chosen schedule, early stopping on the validation loss with the best epoch's weights kept;
    the classifier is ``output_dir/best_model/classifier/classifier_<YYYYmmdd_HHMMSS>.keras``,
-   where Capfinder puts it, with the class map beside it (``….class_map.json``);
+   where Capfinder puts it, with the class map beside it (``….class_map.json``); the run's
+   history, best-epoch checkpoint and curves are in ``output_dir/best_model/training/``;
 4. the evaluation (:mod:`.evaluation`) of that file, loaded back with ``safe_mode=True``:
    ``best_model/metrics.json`` and the train and test confusion matrices (CSV and PNG).
 
@@ -131,6 +132,7 @@ def run_pipeline(ir: TrainingIR, *, reprocess: bool = False, console: Any = None
     import os
 
     from ..training.lock import run_lock
+    from ..training.paths import Paths
     from .evaluation import evaluate_splits, write_reports
     from .tune import choose_point, make_space
 
@@ -160,12 +162,16 @@ def run_pipeline(ir: TrainingIR, *, reprocess: bool = False, console: Any = None
             best = out / "best_model"
             atomic_write_text(best / "best_hyperparameters.json", json.dumps(choice.as_dict(), indent=2,
                                                                              default=str) + "\n")
-            final = _final_ir(ir, cfg, dataset, choice, space, folder / f"classifier_{stamp}")
+            # The run's own files (history, best-epoch checkpoint, curves) go to best_model/training/; only the
+            # classifier joins Capfinder's classifier folder, so a glob there finds the classifiers alone.
+            final = _final_ir(ir, cfg, dataset, choice, space, best / "training" / f"classifier_{stamp}")
             log(f"final training: {cfg.model_type}, at most {final.schedule.epochs} epochs, early stopping after "
                 f"{final.schedule.early_stopping_patience}, learning rate {choice.learning_rate:g}, schedule "
                 f"{cfg.scheduler['type']}")
             history, interrupted = _train(final, log, console)
             classifier = folder / f"classifier_{stamp}.keras"
+            folder.mkdir(parents=True, exist_ok=True)
+            os.replace(Paths.of(final.output).model, classifier)
             from ..backend.keras_model import load_model
             from .predict import class_map_path
 

@@ -200,7 +200,10 @@ def is_signal_csv(path: str | os.PathLike) -> bool:
             first = handle.readline(1 << 16).decode("utf-8", "replace")
     except OSError:
         return False
-    names = {n.strip() for n in _fields(first.lstrip("\ufeff"))}
+    try:
+        names = {n.strip() for n in _fields(first.lstrip("\ufeff"))}
+    except csv.Error:  # a binary file (a model, an archive): not a signal CSV
+        return False
     return {"read_id", "timeseries"} <= names
 
 

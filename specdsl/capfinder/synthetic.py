@@ -8,9 +8,9 @@ Each read looks like a nanopore current trace: a random staircase of levels (one
 each a random number of samples long), z-scored and clipped to ±4 as Capfinder's signals
 are, with noise.  Somewhere around the middle the cap class plants its shape:
 
-* class 0: a raised block;          * class 1: a lowered block;
-* class 2: a fast oscillation;      * class 3 and on: a rise then a fall, the rise wider for each
-  further class.
+* class 0: a raised block;              * class 1: a lowered block;
+* class 2: raised, then lowered;         * class 3: lowered, then raised;
+* class 4 and on: raised, lowered, raised … (one more level for each further class).
 
 Lengths vary around 500 points (300–700), so the ETL's padding and cutting are exercised, and
 the shape stretches with the read (a slower translocation gives a longer shape).  The names
@@ -43,24 +43,24 @@ def _staircase(rng: np.random.Generator, length: int) -> np.ndarray:
     return np.concatenate(levels)[:length]
 
 
+def _signs(cap_class: int) -> list[float]:
+    """The levels of a class's shape, in order: +, −, +−, −+, then +−+, +−+−, … for further classes."""
+    if cap_class < 4:
+        return [[1.0], [-1.0], [1.0, -1.0], [-1.0, 1.0]][cap_class]
+    return [(-1.0) ** i for i in range(cap_class - 1)]
+
+
 def _shape(cap_class: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    t = np.linspace(0.0, 1.0, width)
-    amplitude = rng.uniform(1.6, 2.2)
-    if cap_class == 0:
-        return np.full(width, amplitude)
-    if cap_class == 1:
-        return np.full(width, -amplitude)
-    if cap_class == 2:
-        return amplitude * np.sin(2 * np.pi * 4 * t)
-    rise = min(0.8, 0.3 + 0.1 * (cap_class - 3))
-    return np.where(t < rise, amplitude, -amplitude)
+    signs = _signs(cap_class)
+    steps = np.minimum((np.arange(width) * len(signs)) // width, len(signs) - 1)
+    return rng.uniform(1.6, 2.2) * np.asarray(signs)[steps]
 
 
 def synthetic_signal(cap_class: int, rng: np.random.Generator, length: int | None = None) -> np.ndarray:
     """One read's signal with ``cap_class``'s shape planted near its middle."""
     n = int(length if length is not None else rng.integers(300, 701))
     signal = _staircase(rng, n) + rng.normal(0.0, 0.25, n)
-    width = max(8, int(n * rng.uniform(0.10, 0.14)))
+    width = max(8, int(n * rng.uniform(0.15, 0.2)))
     start = int(n * rng.uniform(0.35, 0.5))
     signal[start:start + width] += _shape(cap_class, len(signal[start:start + width]), rng)
     signal = (signal - signal.mean()) / (signal.std() or 1.0)

@@ -4,13 +4,15 @@ Written against :mod:`specdsl.search` (``Space``, ``SearchSettings``, ``run_sear
 here and nowhere else in the pipeline, and only when a search runs, so the rest of the
 pipeline (ETL, final training, evaluation) works and is tested without it.
 
-* ``max_trials`` 0 skips the search: the final training uses the space's default point and
-  Adam's default learning rate (specdsl; Capfinder's hyperband ignores max_trials).
+* ``max_trials`` 0 skips the search: the final training uses the space's default point, learning
+  rate included (KerasTuner's defaults: a choice's first value, a range's lower bound), as
+  KerasTuner builds a hypermodel with fresh hyperparameters (Capfinder's hyperband ignores
+  max_trials).
 * Otherwise KerasTuner searches ``tuning_strategy`` with Capfinder's settings: the objective
   is the validation accuracy (maximised), each trial trains at most ``max_epochs_hpt``
   epochs with early stopping after ``patience`` epochs (best weights kept) and the fixed
   ReduceLROnPlateau Capfinder's tuning uses (×0.5 after 5 epochs, floor 1e-6); the learning
-  rate is searched alongside the architecture, over each model type's range in Capfinder;
+  rate is searched alongside the architecture (each preset declares Capfinder's range);
   results go to ``output_dir/tuner_models/<tune comet_project_name>_<model_type>``.
 * Ctrl+C during the search keeps the best finished trial and goes on to the final training;
   when no trial had finished there is nothing to train (:class:`SearchInterrupted`).
@@ -28,14 +30,6 @@ from ..errors import SpecError
 from .config import CapfinderConfig
 
 LEARNING_RATE = "learning_rate"
-# Capfinder's learning-rate hyperparameter per model type: a choice of three for the CNN-LSTMs,
-# a log-uniform range for the encoder and the ResNet.
-LEARNING_RATES = {
-    "cnn_lstm": "{1e-2|1e-3|1e-4}",
-    "attention_cnn_lstm": "{1e-2|1e-3|1e-4}",
-    "encoder": "{1e-4~1e-2:log}",
-    "resnet": "{1e-4~1e-2:log}",
-}
 TUNING_PLATEAU = {"factor": 0.5, "patience": 5, "min_lr": 1e-6}  # Capfinder's fixed schedule while tuning
 
 
@@ -134,9 +128,10 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
     """The default point (``max_trials`` 0) or the search's best; ``ir`` is the final training's IR
     at the default point (its reader feeds the trials)."""
     if int(cfg.tune["max_trials"]) == 0:
-        log(f"search: skipped (max_trials 0): training {cfg.model_type}'s default point with learning rate "
-            f"{DEFAULT_LEARNING_RATE:g}")
-        return Choice(dict(space.default_point()), DEFAULT_LEARNING_RATE, searched=False)
+        point = dict(space.default_point())
+        rate = float(point.pop(LEARNING_RATE, DEFAULT_LEARNING_RATE))
+        log(f"search: skipped (max_trials 0): training {cfg.model_type}'s default point with learning rate {rate:g}")
+        return Choice(point, rate, searched=False)
     from ..backend.quiet import import_keras
     from ..search import run_search
     from ..training.plan import make_plan
@@ -149,8 +144,7 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
         f"{cfg.tune['max_trials']} trials of {cfg.tune['max_epochs_hpt']} epochs; Ctrl+C keeps the best finished "
         f"trial")
     result = run_search(space, settings_, fit_trial=_fit_trial(cfg, train, val),
-                        input_shapes={_input_name(space): (cfg.target_length, 1)},
-                        hyperparameters_extra={LEARNING_RATE: LEARNING_RATES[cfg.model_type]})
+                        input_shapes={_input_name(space): (cfg.target_length, 1)})
     rows = _trial_rows(result)
     if result.best_values is None:
         if result.interrupted:
@@ -167,5 +161,5 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
                   trials=rows)
 
 
-__all__ = ["Choice", "LEARNING_RATES", "SearchInterrupted", "body_for", "choose_point", "make_space",
+__all__ = ["Choice", "SearchInterrupted", "body_for", "choose_point", "make_space",
            "search_settings"]
