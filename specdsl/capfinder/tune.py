@@ -153,7 +153,9 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
         raise SpecError(f"no trial of the search finished ({len(rows)} tried)", path="tune_params",
                         hint=f"the first failure: {errors[0]}" if errors else "try more trials or epochs")
     best = dict(result.best_values)
-    rate = float(best.pop(LEARNING_RATE, DEFAULT_LEARNING_RATE))
+    trained_with = {**best, **(getattr(result, "best_extra", None) or {})}
+    best.pop(LEARNING_RATE, None)
+    rate = float(trained_with.get(LEARNING_RATE, DEFAULT_LEARNING_RATE))
     done = sum(1 for r in rows if r.get("status") == "ok")
     log(f"search: {'interrupted; ' if result.interrupted else ''}best of {done} finished trial(s): validation "
         f"accuracy {result.best_score}, learning rate {rate:g}, {best}")
