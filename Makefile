@@ -7,6 +7,7 @@ OUT    := out
 DCPG   := $(OUT)/deepcpg-demo
 WS     := $(OUT)/workshop
 TQ     := $(OUT)/tranquillyzer-demo
+CF     := $(OUT)/capfinder-demo
 
 .PHONY: setup demo test lint bench docs clean
 
@@ -55,6 +56,14 @@ demo: $(STAMP)
 		--min-cDNA 50 --max-cDNA 150
 	$(BIN)/specdsl annotate $(TQ)/10x3p_sc_ont_0 $(TQ)/simulated_data/reads.fasta.gz -o $(TQ)/annotations.tsv
 	head -n 8 $(TQ)/annotations.tsv
+	@echo "== Capfinder: a search space in the language, then train-model from a Capfinder config, predict =="
+	$(BIN)/specdsl space 'conv[{16,32}@{3,5,7},pad=same]_mp[2]_{1..2}x(lstm[{16..64:16},seq=yes])_gap_dense[4,act=softmax]' \
+		--input 200x1 --limit 4
+	$(BIN)/specdsl make-data capfinder --out $(CF)/caps --reads 400 --seed 1
+	$(BIN)/specdsl capfinder train-model --config_file examples/capfinder_demo.json
+	$(BIN)/specdsl predict $$(ls -t $(CF)/run/best_model/classifier/*.keras | head -n 1) $(CF)/caps/data__cap_2.csv \
+		-o $(CF)/predictions.csv
+	head -n 4 $(CF)/predictions.csv
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks
