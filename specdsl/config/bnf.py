@@ -14,7 +14,8 @@ from collections.abc import Callable
 from .schema import Schema, one_or_both_pair
 from .schemas import schema_of
 
-_PRIMITIVES = {"integer": "<integer>", "number": "<number>", "string": "<string>", "boolean": "<boolean>"}
+_PRIMITIVES = {"integer": "<integer>", "number": "<number>", "string": "<string>", "boolean": "<boolean>",
+               "null": "null"}
 
 
 def _pair_name(a: str, b: str) -> str:

@@ -19,6 +19,7 @@ from ..registry import all_kinds
 from ..resources import data_dir
 from .common import GENERATED_NOTE, _cell, _code, _dims, _keras_layer, _n, _preset_source, _shape, _table
 from .kinds import _kinds_section
+from .search_spaces import search_section
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,7 @@ def language_markdown() -> str:
         "3. [Layer kinds](#3-layer-kinds)",
         "4. [Spec files](#4-spec-files)",
         "5. [Shapes, parameters and MACs](#5-shapes-parameters-and-macs)",
+        "6. [Search spaces](#6-search-spaces)",
         "",
         "## 1. A first example",
         "",
@@ -350,5 +352,6 @@ def language_markdown() -> str:
         *_kinds_section(),
         *_spec_section(),
         *_conventions_section(),
+        *search_section(),
     ]
     return "\n".join(lines).rstrip() + "\n"
