@@ -24,10 +24,11 @@ from typing import Any
 
 from ..errors import SpecError
 from ..ir import Chain, InputDecl, Node, Preset, Ref
+from ..training.schedules import get_schedule, snake_case_keys
 from .kinds import ConfigKind, register
 from .reader import Node as DocNode
 from .reader import ObjectNode, ScalarNode, format_path, locate
-from .schema import Schema, boolean, choice, constant, document, file_name, integer, number, obj, open_fraction, string
+from .schema import Schema, boolean, choice, constant, document, file_name, integer, obj, open_fraction, string
 from .schemas import CAPFINDER
 from .training_ir import (
     BodyIR,
@@ -42,6 +43,8 @@ from .training_ir import (
     settings,
 )
 
+# Capfinder's lr_scheduler_params sections → the schedule registry's entries (the same keys in snake case)
+CAPFINDER_SCHEDULES = {"reduce_lr_on_plateau": "plateau", "cyclic_lr": "cyclic", "sgdr": "sgdr"}
 SECTIONS = ("etl_params", "tune_params", "train_params", "shared_params", "lr_scheduler_params")
 SIGNAL = "signal"  # the reader field and model input
 TARGET = "cap_class"
@@ -111,32 +114,11 @@ _SHARED = obj("shared_params", "Settings of every stage.", {
 
 def _scheduler() -> Schema:
     return obj("lr_scheduler_params", "The learning-rate schedule of the final training (not of the search).", {
-        "type": choice("Which of the three sections below is used.", ["reduce_lr_on_plateau", "cyclic_lr", "sgdr"],
+        "type": choice("Which of the three sections below is used.", list(CAPFINDER_SCHEDULES),
                        default="reduce_lr_on_plateau"),
-        "reduce_lr_on_plateau": obj("reduce_lr_on_plateau", "Lower the rate when the validation loss stalls.", {
-            "factor": number("Multiply the rate by this.", exclusive_minimum=0, exclusive_maximum=1, default=0.5),
-            "patience": integer("Epochs without improvement before lowering it.", minimum=0, default=5),
-            "min_lr": number("The lowest rate.", minimum=0, default=1e-6),
-        }, default={}),
-        "cyclic_lr": obj("cyclic_lr", "Cycle the rate between base_lr and max_lr every batch.", {
-            "base_lr": number("The lower bound (the first rate).", exclusive_minimum=0, default=1e-3),
-            "max_lr": number("The upper bound.", exclusive_minimum=0, default=5e-2),
-            "step_size_factor": number("Half a cycle, in epochs.", exclusive_minimum=0, default=8),
-            "mode": choice("triangular, triangular2 (the height halves every cycle) or exp_range (the height "
-                           "shrinks by gamma every batch).", ["triangular", "triangular2", "exp_range"],
-                           default="triangular2"),
-            "gamma": number("exp_range's factor per batch (specdsl; Capfinder has no key for it).",
-                            exclusive_minimum=0, maximum=1, default=1.0),
-        }, default={}),
-        "sgdr": obj("sgdr", "Cosine annealing from max_lr to min_lr, restarting after every cycle.", {
-            "min_lr": number("The rate at the end of every cycle.", minimum=0, default=1e-3),
-            "max_lr": number("The rate at the start of the first cycle.", exclusive_minimum=0, default=2e-3),
-            "lr_decay": number("Multiply the starting rate by this at every restart.", exclusive_minimum=0, maximum=1,
-                               default=0.9),
-            "cycle_length": integer("Epochs of the first cycle.", minimum=1, default=5),
-            "mult_factor": number("Each cycle is this many times longer than the last (rounded up).", minimum=1,
-                                  default=1.5),
-        }, default={}),
+        **{section: obj(section, f"{get_schedule(kind).doc[0].upper()}{get_schedule(kind).doc[1:]}.",
+                        snake_case_keys(kind), default={})
+           for section, kind in CAPFINDER_SCHEDULES.items()},
     }, default={})
 
 

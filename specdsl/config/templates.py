@@ -36,6 +36,19 @@ def _status(key: str, s: Schema, parent: Schema) -> str:
     return "optional"
 
 
+def _or_comment(alt: Schema, pad: str) -> list[str]:
+    """``# or: {…}`` for another kind of value, wrapped between items so no "key": value pair is split."""
+    lines, line = [], f"{pad}# or: "
+    for i, item in enumerate(json.dumps(template_value(alt, prefer_example=True)).split(", ")):
+        piece = item if i == 0 else ", " + item
+        if len(line) + len(piece) > _WIDTH and i:
+            lines.append(line + ",")
+            line = f"{pad}#     {item}"
+        else:
+            line += piece
+    return [*lines, line]
+
+
 class _Writer:
     def value(self, s: Schema, depth: int) -> list[str]:
         """Lines for a value; the first continues the key's line, the rest are indented."""
@@ -48,7 +61,7 @@ class _Writer:
             item = s["items"]
             lines = ["["] + _comment(item.get("description", ""), pad)
             for alt in item.get("oneOf", ())[1:]:  # other kinds of item (e.g. binary heads)
-                lines += _comment("or: " + json.dumps(template_value(alt, prefer_example=True)), pad)
+                lines += _or_comment(alt, pad)
             body = self.value(item, depth + 1)
             return lines + [pad + body[0], *body[1:], _INDENT * depth + "]"]
         return [json.dumps(template_value(s))]
@@ -60,7 +73,7 @@ class _Writer:
         for i, (key, sub) in enumerate(props.items()):
             out += _comment(f"{key}: {describe(sub)}; {_status(key, sub, s)}. {sub.get('description', '')}", pad)
             for alt in sub.get("oneOf", ())[1:]:
-                out += _comment("or: " + json.dumps(template_value(alt, prefer_example=True)), pad)
+                out += _or_comment(alt, pad)
             body = self.value(sub, depth + 1)
             comma = "," if i < len(props) - 1 else ""
             out += [f'{pad}"{key}": {body[0]}', *body[1:]]

@@ -177,6 +177,11 @@ def get_schedule(name: str) -> LrSchedule:
     return _SCHEDULES[name]
 
 
+def snake_case_keys(name: str) -> dict[str, Schema]:
+    """A schedule's config keys spelled as Capfinder spells them (``min_lr``, not ``min-lr``)."""
+    return {key.replace("-", "_"): schema for key, schema in get_schedule(name).properties().items()}
+
+
 def schedule_schema() -> Schema:
     """``schedule.lr-schedule`` in a ``specdsl-train`` config: one object, its ``kind`` names the entry."""
     from ..config.schema import tagged
@@ -196,4 +201,4 @@ def schedule_callback(settings: dict[str, Any], monitor: str = "val_loss") -> An
 
 
 __all__ = ["CYCLIC_MODES", "LrSchedule", "all_schedules", "cyclic_lr", "get_schedule", "register", "schedule_callback",
-           "schedule_schema", "sgdr_cycles", "sgdr_lr"]
+           "schedule_schema", "sgdr_cycles", "sgdr_lr", "snake_case_keys"]
