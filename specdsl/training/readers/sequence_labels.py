@@ -16,7 +16,6 @@ records by offset, one-hot files one by one), so memory holds one batch whatever
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Any
 
@@ -24,7 +23,7 @@ import numpy as np
 
 from ...config.schema import Schema, either, file_name, list_of
 from ...errors import SpecError
-from . import Fields, Reader, files_of, register
+from . import Fields, Reader, register
 
 FIELD = "sequence"
 ROLES = ("train", "val")
@@ -111,43 +110,23 @@ class SequenceLabels(Reader):
     # ------------------------------------------------------------------ reading
 
     def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        import tensorflow as tf
+        from .indexed import indexed_batches
 
         found = plan.fields.facts["labelled"]
         samples = found.sets[role]
         n = plan.examples[role]
-        batch = plan.ir.schedule.batch_size
-        steps = n // batch if shuffle else math.ceil(n / batch)
-        if steps == 0:
-            raise SpecError(f"the {role} files hold {n} samples, fewer than the batch size {batch}",
-                            file=", ".join(files_of(plan, role)), hint="use a smaller batch size or more samples")
         targets = [t for t in names if t != FIELD]
         labels = np.stack([found.targets(role, t, _classes(plan.ir, t)).astype(np.float32)[:n] for t in targets],
                           axis=1) if targets else np.zeros((n, 0), dtype=np.float32)
-        length = samples.length
 
-        def numpy_read(index: Any) -> list[np.ndarray]:
-            positions = np.asarray(index, dtype=np.int64)
+        def fetch(positions: np.ndarray, batch_seed: int) -> dict[str, np.ndarray]:
             out = {FIELD: samples.fetch(positions)}
             for j, t in enumerate(targets):
                 out[t] = labels[positions, j:j + 1]
-            return [out[k] for k in names]
-
-        def read(index: Any) -> dict[str, Any]:
-            arrays = tf.numpy_function(numpy_read, [index], [tf.float32] * len(names), stateful=False)
-            out = {}
-            for name, array in zip(names, arrays):
-                array.set_shape((None, length, 4) if name == FIELD else (None, 1))
-                out[name] = array
             return out
 
-        ds = tf.data.Dataset.range(n)
-        if shuffle:
-            ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(batch, drop_remainder=shuffle)
-        ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
-        return ds.prefetch(tf.data.AUTOTUNE)
+        shapes = {FIELD: (samples.length, 4), **{t: (1,) for t in targets}}
+        return indexed_batches(plan, role, names, shapes, fetch, shuffle=shuffle, seed=seed, noun="samples")
 
 
 register(SequenceLabels())

@@ -19,14 +19,13 @@ so memory holds one batch whatever the files' size.
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 
 from ...config.schema import Schema, choice, integer, number
 from ...errors import SpecError
-from . import Fields, Reader, files_of, register
+from . import Fields, Reader, register
 
 FIELD = "signal"
 TARGET = "cap_class"
@@ -100,10 +99,9 @@ class SignalCsv(Reader):
     # ------------------------------------------------------------------ reading
 
     def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        import tensorflow as tf
-
         from ...capfinder.signals import batch as read_batch
         from ...capfinder.signals import time_warp
+        from .indexed import indexed_batches
 
         ir = plan.ir
         indexes = self.indexes(ir, role)
@@ -111,44 +109,22 @@ class SignalCsv(Reader):
         labels = np.concatenate([i.labels for i in indexes]).astype(np.float32)
         length, dtype = self._length(ir), str(ir.data.get("dtype", "float32"))
         copies, warp = self._copies(ir, role), float(ir.data.get("time_warp") or 0.0)
-        n, size = plan.examples[role], ir.schedule.batch_size
-        steps = n // size if shuffle else math.ceil(n / size)
-        if steps == 0:
-            raise SpecError(f"the {role} files hold {n} reads, fewer than the batch size {size}",
-                            file=", ".join(files_of(plan, role)), hint="use a smaller batch size or more reads")
 
-        def numpy_read(index: Any, batch_seed: Any) -> list[np.ndarray]:
-            positions = np.asarray(index, dtype=np.int64)
+        def fetch(positions: np.ndarray, batch_seed: int) -> dict[str, np.ndarray]:
             rows, variants = positions // copies, positions % copies
             signals = np.empty((len(rows), length), dtype=np.float32)
             which = np.searchsorted(starts, rows, side="right") - 1
             for f in np.unique(which):
                 at = np.flatnonzero(which == f)
                 signals[at] = read_batch(indexes[f], rows[at] - starts[f], length, dtype)
-            if copies > 1:
-                rng = np.random.default_rng(int(batch_seed) & 0x7FFFFFFFFFFFFFFF)
+            if copies > 1:  # the time warps differ from batch to batch and from epoch to epoch
+                rng = np.random.default_rng(batch_seed)
                 for k in np.flatnonzero(variants):
                     signals[k] = time_warp(signals[k], float(rng.uniform(0.0, warp)), expand=variants[k] == 2)
-            out = {FIELD: signals[:, :, None], TARGET: labels[rows][:, None]}
-            return [out[name] for name in names]
+            return {FIELD: signals[:, :, None], TARGET: labels[rows][:, None]}
 
-        def read(index: Any, batch_seed: Any) -> dict[str, Any]:
-            arrays = tf.numpy_function(numpy_read, [index, batch_seed], [tf.float32] * len(names), stateful=False)
-            out = {}
-            for name, array in zip(names, arrays):
-                array.set_shape((None, length, 1) if name == FIELD else (None, 1))
-                out[name] = array
-            return out
-
-        ds = tf.data.Dataset.range(n)
-        if shuffle:
-            ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
-        ds = ds.batch(size, drop_remainder=shuffle)
-        # one seed per batch, new every epoch: the time warps differ from epoch to epoch
-        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
-        ds = tf.data.Dataset.zip((ds, seeds)).map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return indexed_batches(plan, role, names, {FIELD: (length, 1), TARGET: (1,)}, fetch, shuffle=shuffle,
+                               seed=seed, noun="reads")
 
 
 register(SignalCsv())
