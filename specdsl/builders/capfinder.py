@@ -8,7 +8,7 @@ shared/reference/capfinder_tranquillyzer.md §A1).  The bounds need arithmetic o
 ``target_length`` (``int(log2 L) − 1`` convolution layers …), which spec files do not have, so
 the presets are written by code, like :mod:`.tranquillyzer`.
 
-What differs from Capfinder, on purpose (docs/search.md lists them with the reasons):
+What differs from Capfinder, on purpose (docs/capfinder.md lists them with the reasons):
 
 * Capfinder's bounds that depend on *other choices* (how many LSTMs the pooled length allows,
   how wide the dense layer may be for the last LSTM's width) are static here: their widest

@@ -24,6 +24,7 @@ output folder at once.
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 import time
 from dataclasses import dataclass, field, replace
@@ -119,6 +120,8 @@ def _train(final: TrainingIR, log: PipelineLog, console: Any) -> tuple[Any, bool
         if not stop.wrote:
             raise
         log(f"final training interrupted: the best epoch's weights were saved to {paths.model}")
+        # A pipeline is run again, not resumed (run_ir refuses --resume): the resume backup has no use.
+        shutil.rmtree(paths.backup, ignore_errors=True)
         return json.loads(paths.history.read_text(encoding="utf-8")), True
     finally:
         # Each run has a prefix of its own (its time stamp) and the pipeline's lock on output_dir keeps
@@ -224,6 +227,7 @@ def check_ir(ir: TrainingIR) -> str:
     """Everything that can be checked before TensorFlow starts: the config, every row of every class file,
     the split sizes and the output folder.  Returns a one-paragraph summary."""
     from ..training.paths import Paths
+    from .tune import budget
 
     cfg = config_of(ir)
     classes = class_files(cfg.etl["caps_data_dir"], cfg.num_classes)
@@ -236,8 +240,7 @@ def check_ir(ir: TrainingIR) -> str:
         raise SpecError(problem, path="shared_params.output_dir", hint="choose a place you can write to")
     listed = ", ".join(f"{c.name} ({c.cap_class}: {len(c.index):,} reads)" for c in classes)
     search = "no search (max_trials 0)" if cfg.tune["max_trials"] == 0 else (
-        f"{cfg.tune['tuning_strategy']} search, ≤ {cfg.tune['max_trials']} trials × {cfg.tune['max_epochs_hpt']} "
-        "epochs")
+        f"{cfg.tune['tuning_strategy']} search, {budget(cfg)}")
     return (f"ok: {ir.source}: capfinder config; {len(classes)} classes in {cfg.etl['caps_data_dir']}: {listed}; "
             f"{n:,} reads per class → {sizes['train']:,} train, {sizes['val']:,} validation, {sizes['test']:,} test; "
             f"{cfg.model_type}, {search}; final training ≤ {cfg.train['max_epochs_final_model']} epochs with "

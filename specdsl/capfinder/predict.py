@@ -9,7 +9,9 @@ name; Capfinder's ``predictions.csv`` column).
 Class names come from the class map a Capfinder run writes beside its classifier
 (``<classifier>.class_map.json``: cap_class → name), else from the run's history (a
 ``specdsl-train`` run's multiclass head), else they are ``class0``, ``class1`` ….  The
-precision signals are rounded to is the run's ``dtype`` where the history records one.
+precision signals are rounded to is the run's ``dtype`` where the history records one: beside
+the model for a ``specdsl-train`` run, in ``best_model/training/`` for a Capfinder run's
+``best_model/classifier/classifier_<stamp>.keras``.
 """
 
 from __future__ import annotations
@@ -36,6 +38,16 @@ def read_class_map(model_path: str | Path) -> dict[int, str] | None:
         return {int(k): str(v) for k, v in raw.items()}
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def run_history(model_path: str | Path) -> dict[str, Any]:
+    """The history of the run that wrote the model: beside it, or, for a Capfinder run's classifier
+    (``best_model/classifier/X.keras``), the one the pipeline leaves in ``best_model/training/``."""
+    history = history_of(model_path)
+    path = Path(model_path)
+    if not history and path.parent.name == "classifier":
+        history = history_of(path.parent.parent / "training" / path.name)
+    return history
 
 
 def _dtype(history: dict[str, Any]) -> str:
@@ -91,7 +103,7 @@ def predict_signals(model_path: str | Path, inputs: Sequence[str | Path], *,
     for name in inputs:  # every file is checked before the model is loaded
         index_signals(name, need_class=False)
     model, out, length = signal_model(model_path)
-    dtype = _dtype(history_of(model_path))
+    dtype = _dtype(run_history(model_path))
     ids: list[str] = []
     parts = []
     for name in inputs:
@@ -101,4 +113,5 @@ def predict_signals(model_path: str | Path, inputs: Sequence[str | Path], *,
     return SignalPredictions(ids, [out], {out.layer: np.concatenate(parts)})
 
 
-__all__ = ["SignalPredictions", "class_map_path", "predict_signals", "read_class_map", "signal_model"]
+__all__ = ["SignalPredictions", "class_map_path", "predict_signals", "read_class_map", "run_history",
+           "signal_model"]

@@ -88,6 +88,16 @@ def search_settings(cfg: CapfinderConfig) -> Any:
     return SearchSettings(**values)
 
 
+def budget(cfg: CapfinderConfig) -> str:
+    """How long the search runs, in words: hyperband sizes itself from max_epochs_hpt and factor and
+    ignores max_trials (as KerasTuner's, and so Capfinder's, does); the others stop after max_trials."""
+    t = cfg.tune
+    if t["tuning_strategy"] == "hyperband":
+        return (f"brackets of up to {t['max_epochs_hpt']} epochs a trial, reduction factor {t['factor']} "
+                "(max_trials does not limit hyperband)")
+    return f"at most {t['max_trials']} trials of {t['max_epochs_hpt']} epochs"
+
+
 def _datasets(ir: TrainingIR, plan: Any, seed: int) -> tuple[Any, Any]:
     """(train, validation) ``tf.data`` sets of (signal, label) batches from the run's reader."""
     def pairs(role: str, shuffle: bool) -> Any:
@@ -140,9 +150,8 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
     import_keras().utils.set_random_seed(cfg.seed)
     train, val = _datasets(ir, plan, cfg.seed)
     settings_ = search_settings(cfg)
-    log(f"search: {cfg.tune['tuning_strategy']} over {cfg.model_type} ({space.size} points), at most "
-        f"{cfg.tune['max_trials']} trials of {cfg.tune['max_epochs_hpt']} epochs; Ctrl+C keeps the best finished "
-        f"trial")
+    log(f"search: {cfg.tune['tuning_strategy']} over {cfg.model_type} ({space.size:,} points), {budget(cfg)}; "
+        f"Ctrl+C keeps the best finished trial")
     result = run_search(space, settings_, fit_trial=_fit_trial(cfg, train, val),
                         input_shapes={_input_name(space): (cfg.target_length, 1)})
     rows = _trial_rows(result)
@@ -163,5 +172,5 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
                   trials=rows)
 
 
-__all__ = ["Choice", "SearchInterrupted", "body_for", "choose_point", "make_space",
+__all__ = ["Choice", "SearchInterrupted", "body_for", "budget", "choose_point", "make_space",
            "search_settings"]

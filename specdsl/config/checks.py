@@ -135,12 +135,12 @@ def _preset(root: Node) -> list[SpecError]:
         return [SpecError(f"unknown preset '{name.value}'", span=name.span, path=format_path(path + ["preset"]),
                           hint=did_you_mean(str(name.value), _preset_names()) or "run 'specdsl presets'")]
     params = arch.child("params")
+    out = _point(preset, params, arch.child("point"), path)
     if not isinstance(params, ObjectNode):
-        return []
+        return out
     from ..model import param_value_problem
 
     known = [p.name for p in preset.params]
-    out = []
     for e in params.entries:
         where = format_path(path + ["params", e.key])
         if e.key not in known:
@@ -152,6 +152,40 @@ def _preset(root: Node) -> list[SpecError]:
             if problem is not None:
                 out.append(SpecError(f"parameter '{e.key}' of {preset.name} {problem}", span=e.node.span,
                                      path=where, hint=_param_hint(e.node.value, preset.param_defaults()[e.key])))
+    return out
+
+
+def _point(preset: Any, params: Node | None, point: Node | None, path: list[str]) -> list[SpecError]:
+    """``model.architecture.point``: only for a search space, each axis known and its value one of the axis's;
+    a searched training hyperparameter (a learning rate) set in ``params`` is said to do nothing here."""
+    from ..hyper import preset_has_search
+
+    given = point.entries if isinstance(point, ObjectNode) else []
+    if not preset_has_search(preset):
+        return [SpecError(f"preset {preset.name} is not a search space, so it has no point to choose", span=e.key_span,
+                          path=format_path(path + ["point", e.key]), hint="delete model.architecture.point")
+                for e in given[:1]]
+    from ..search import Space
+
+    values = {e.key: e.node.value for e in params.entries if isinstance(e.node, ScalarNode)} \
+        if isinstance(params, ObjectNode) else {}
+    from ..ir import Hyper
+
+    plain = {k: v for k, v in values.items() if not isinstance(preset.param_defaults().get(k, Hyper), Hyper)}
+    try:
+        space = Space.from_preset(preset, plain)
+    except SpecError:
+        return []  # the parameter checks below say what is wrong with them
+    out = [SpecError(f"'{e.key}' is a searched training hyperparameter of {preset.name}: a specdsl-train config "
+                     "does not use it", span=e.key_span, path=format_path(path + ["params", e.key]),
+                     hint="set the rate at optimizer.learning-rate")
+           for e in (params.entries if isinstance(params, ObjectNode) else []) if e.key in space.extras]
+    for e in given:
+        try:
+            space.bind({e.key: e.node.value if isinstance(e.node, ScalarNode) else None})
+        except SpecError as error:
+            out.append(SpecError(error.message, span=e.node.span if e.key in dict(space.axes) else e.key_span,
+                                 path=format_path(path + ["point", e.key]), expected=error.expected, hint=error.hint))
     return out
 
 

@@ -67,6 +67,10 @@ _PRESET = obj("preset-architecture", "A named preset (see 'specdsl presets') wit
                      {"type": ["integer", "number", "string", "boolean"],
                       "description": "A parameter value."},
                      default={}, example={"filters": 64, "layers": 9}),
+    "point": map_of("point", "For a preset that is a search space (see 'specdsl space'): the values of its axes, "
+                             "by name; axes left out take their first value (the default point).",
+                    {"type": ["integer", "number", "string", "boolean"], "description": "An axis value."},
+                    default={}, example={}),
 })
 
 _MODEL = obj("model", "The network and the lengths it works on.", {
@@ -196,6 +200,8 @@ def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str
     if not isinstance(arch, str):
         params = dict(arch.get("params", {}))
         body = body_preset(arch["preset"], params)
+        if arch.get("point"):
+            body = bound_point(body, dict(arch["point"]))
         declared = body.preset.param_defaults()
         if "input_length" in declared and model.get("input-length") is not None:
             body = BodyIR(body.preset, settings(params, input_length=model["input-length"]), body.label)
@@ -204,6 +210,16 @@ def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str
     name = reader.single_input or (next(iter(inputs)) if len(inputs) == 1 else "input")
     shape = reader.input_shape(name, model)
     return BodyIR(adhoc_preset(arch, chain, shape=shape, input_name=name, node_name="body"), (), arch)
+
+
+def bound_point(body: BodyIR, point: dict[str, Any]) -> BodyIR:
+    """The body at one point of a search-space preset: the search-free preset of that point, with the
+    parameters it still declares (Capfinder's final training of a chosen point, from a native config)."""
+    from ..search import Space
+
+    bound = Space.from_preset(body.preset, body.params_dict()).bind(point)
+    declared = bound.param_defaults()
+    return BodyIR(bound, settings({k: v for k, v in body.params_dict().items() if k in declared}), body.label)
 
 
 def _heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, ...]:
