@@ -297,3 +297,14 @@ def test_make_data_capfinder_writes_one_csv_per_class(tmp_path: Path, capsys: py
     found = class_files(tmp_path, 5)
     assert [len(c.index) for c in found] == [12] * 5
     assert all(300 <= n <= 700 for c in found for n in c.index.lengths)
+
+
+def test_a_missing_data_folder_is_shown_at_its_key(tmp_path: Path, caps: Path, capsys: pytest.CaptureFixture) -> None:
+    path = _write_config(tmp_path, caps, etl_params={"caps_data_dir": str(tmp_path / "nowhere")})
+    for verb in (["check", str(path)], ["capfinder", "train-model", "--config_file", str(path)]):
+        assert main(verb) == 2
+        err = capsys.readouterr().err
+        line = path.read_text().splitlines().index(next(x for x in path.read_text().splitlines()
+                                                        if '"caps_data_dir"' in x)) + 1
+        assert f"{path}:{line}:" in err and "etl_params.caps_data_dir:" in err and "no such folder" in err
+        assert "^^^" in err

@@ -131,7 +131,17 @@ def _train(final: TrainingIR, log: PipelineLog, console: Any) -> tuple[Any, bool
 
 def run_pipeline(ir: TrainingIR, *, reprocess: bool = False, console: Any = None,
                  quiet: bool = False) -> PipelineResult:
-    """Run every stage for the Capfinder config ``ir`` was loaded from; see the module docstring."""
+    """Run every stage for the Capfinder config ``ir`` was loaded from; see the module docstring.
+    A problem found on the way that concerns a config key (a missing caps_data_dir) is shown at it."""
+    from ..config.positions import place
+
+    try:
+        return _run_pipeline(ir, reprocess=reprocess, console=console, quiet=quiet)
+    except SpecError as err:
+        raise place(err, ir.document) from None
+
+
+def _run_pipeline(ir: TrainingIR, *, reprocess: bool, console: Any, quiet: bool) -> PipelineResult:
     import os
 
     from ..training.lock import run_lock
@@ -226,6 +236,15 @@ def run_ir(ir: TrainingIR, *, resume: bool = False, reprocess: bool = False) -> 
 def check_ir(ir: TrainingIR) -> str:
     """Everything that can be checked before TensorFlow starts: the config, every row of every class file,
     the split sizes and the output folder.  Returns a one-paragraph summary."""
+    from ..config.positions import place
+
+    try:
+        return _check_ir(ir)
+    except SpecError as err:
+        raise place(err, ir.document) from None
+
+
+def _check_ir(ir: TrainingIR) -> str:
     from ..training.paths import Paths
     from .tune import budget
 
