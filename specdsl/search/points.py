@@ -1,7 +1,7 @@
 """Points of a space with their parameter counts and MACs: what ``specdsl space`` lists.
 
 Each point is bound and analysed in pure Python (no TensorFlow), a thousand or more a second
-(benchmarks/bench_space.py).  A point whose shapes are impossible (a pooling longer than what is
+(benchmarks/bench_search.py).  A point whose shapes are impossible (a pooling longer than what is
 left of the sequence …) is *pruned*: counted, with the first reasons kept, and never listed; so
 is a point above the parameter budget.  Scanning stops after ``scan`` points, so a space whose
 points are nearly all impossible still answers at once, saying how far it looked.
