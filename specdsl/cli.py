@@ -592,6 +592,8 @@ def _system_call(argv: list[str]) -> tuple[bool, list[str]] | None:
     rest = argv[1:] if debug else argv
     if len(rest) >= 2 and rest[0] in SYSTEMS and not rest[1].startswith("-"):
         return debug, rest
+    if len(rest) == 1 and rest[0] in SYSTEMS:  # no verb: say which there are
+        return debug, [rest[0], ""]
     return None
 
 

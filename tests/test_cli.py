@@ -161,3 +161,13 @@ def test_a_very_long_parameter_report_shows_its_head_and_tail(capsys) -> None:
     assert main(["params", "1000x(do)"]) == 0
     out = capsys.readouterr().out
     assert "… 600 more layers" in out and "do1000" in out and "do500 " not in out
+
+
+@pytest.mark.parametrize("system", ["deepcpg", "workshop", "tranquillyzer", "capfinder"])
+def test_a_system_without_a_verb_lists_its_verbs(system, capsys) -> None:
+    from specdsl.compat import SYSTEMS
+
+    assert main([system]) == 2
+    err = capsys.readouterr().err
+    assert "needs a verb" in err and "Traceback" not in err
+    assert all(verb in err for verb in SYSTEMS[system].verb_names())

@@ -106,3 +106,7 @@ def test_inputs_of_the_wrong_length_or_without_labels(model: Path, capsys: pytes
     (model / "bad.csv").write_text("A,C,G,T\n1,0,0,0\n1,0,0,1\n")
     assert main(["predict", str(model / "known.keras"), str(model / "bad.csv")]) == 2
     assert f"{model}/bad.csv:3: the row '1,0,0,1' is not one-hot" in capsys.readouterr().err
+    assert main(["predict", str(model / "known.keras"), str(model / "nosuch.csv")]) == 2
+    err = capsys.readouterr().err
+    assert f"{model}/nosuch.csv: no such file or folder" in err and "signal CSV" in err
+    assert not (model / "nosuch.csv").exists()

@@ -95,7 +95,8 @@ def budget(cfg: CapfinderConfig) -> str:
     if t["tuning_strategy"] == "hyperband":
         return (f"brackets of up to {t['max_epochs_hpt']} epochs a trial, reduction factor {t['factor']} "
                 "(max_trials does not limit hyperband)")
-    return f"at most {t['max_trials']} trials of {t['max_epochs_hpt']} epochs"
+    trials, epochs = int(t["max_trials"]), int(t["max_epochs_hpt"])
+    return f"at most {trials} trial{'s' * (trials != 1)} of {epochs} epoch{'s' * (epochs != 1)}"
 
 
 def _datasets(ir: TrainingIR, plan: Any, seed: int) -> tuple[Any, Any]:
@@ -120,7 +121,8 @@ def _fit_trial(cfg: CapfinderConfig, train: Any, val: Any) -> Any:
                       metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
         callbacks = [keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience, restore_best_weights=True),
                      keras.callbacks.ReduceLROnPlateau(monitor="val_loss", **TUNING_PLATEAU)]
-        history = model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=0)
+        history = model.fit(train, validation_data=val, epochs=epochs, callbacks=callbacks, verbose=0,
+                            shuffle=False)  # the reader shuffles each epoch
         return dict(history.history)
 
     return fit_trial
@@ -167,7 +169,7 @@ def choose_point(cfg: CapfinderConfig, ir: TrainingIR, space: Any, log: Any) -> 
     rate = float(trained_with.get(LEARNING_RATE, DEFAULT_LEARNING_RATE))
     done = sum(1 for r in rows if r.get("status") == "ok")
     log(f"search: {'interrupted; ' if result.interrupted else ''}best of {done} finished trial(s): validation "
-        f"accuracy {result.best_score}, learning rate {rate:g}, {best}")
+        f"accuracy {result.best_score:.4f}, learning rate {rate:g}, {best}")
     return Choice(best, rate, searched=True, score=result.best_score, interrupted=bool(result.interrupted),
                   trials=rows)
 

@@ -76,6 +76,10 @@ register(System("capfinder", "Capfinder's training commands (capfinder create-tr
 def run(system: str, verb: str, argv: list[str]) -> int:
     """Run ``specdsl <system> <verb> argv``."""
     entry = SYSTEMS[system]
+    if not verb:
+        raise SpecError(f"'specdsl {system}' needs a verb: specdsl {system} VERB ARGS…",
+                        expected="one of " + "; ".join(f"{v} ({h})" for v, _, h in entry.verbs),
+                        hint=f"specdsl {system} VERB --help shows a verb's own options")
     why = dict(entry.missing).get(verb)
     if why is not None:
         raise SpecError(f"'{system} {verb}' {why}" if why.startswith("is ") else f"'{system} {verb}': {why}")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -193,6 +194,11 @@ def predict(model_path: str | Path, inputs: Sequence[str | Path], *, threshold: 
         raise SpecError(f"must be ≥ 1, got {batch_size}", path="--batch-size")
     from ..capfinder.signals import is_signal_csv
 
+    missing = next((str(p) for p in inputs if not os.path.exists(p)), None)
+    if missing is not None:
+        raise SpecError("no such file or folder", file=missing,
+                        expected="a FASTA file, a one-hot CSV, a folder of one-hot CSVs, or a signal CSV "
+                                 "(read_id,cap_class,timeseries) for a Capfinder classifier")
     signal_csvs = [str(p) for p in inputs if Path(p).is_file() and is_signal_csv(p)]
     if signal_csvs:  # Capfinder's read_id,cap_class,timeseries files: one row per read
         if len(signal_csvs) != len(inputs):
@@ -227,7 +233,9 @@ def prediction_table(predictions: Predictions) -> Any:
             cells[out.name] = [f"{c} ({v:.3f})" for c, v in zip(calls, p)]
         else:
             cells[out.name] = [f"{c} ({row.max():.3f})" for c, row in zip(calls, p)]
-    title = f"predictions: call (probability); binary calls are 1 above {predictions.threshold:g}"
+    title = "predictions: call (probability)"
+    if any(out.kind == "binary" for out in predictions.outputs):
+        title += f"; binary calls are 1 above {predictions.threshold:g}"
     table = Table(title=title, title_justify="left", min_width=len(title))
     if len(cells) > len(predictions.samples):
         table.add_column("output")
