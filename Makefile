@@ -67,6 +67,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 bench: $(STAMP)

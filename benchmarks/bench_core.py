@@ -33,9 +33,9 @@ sys.path.insert(0, str(ROOT))  # measure this checkout, even without an editable
 from machine_info import cpu_model, usable_cores, version  # noqa: E402
 
 from specdsl.api import analyse, presets_table  # noqa: E402
-from specdsl.docgen import chain_input_shape  # noqa: E402
-from specdsl.parsing import parse_chain  # noqa: E402
-from specdsl.printer import format_chain  # noqa: E402
+from specdsl.language.parsing import parse_chain  # noqa: E402
+from specdsl.language.printer import format_chain  # noqa: E402
+from specdsl.language.report import chain_input_shape  # noqa: E402
 
 PRESET = "CnnL2h128"
 KERAS_SNIPPET = (

@@ -4,7 +4,7 @@ Why these numbers: dcpg_data.py is the first step of every DeepCpG project and i
 whole genome (about 20 M CpG sites for mouse).  What users need to know is whether it fits their
 machine (peak RAM), how long it takes and how much disk the chunks take, and how those grow
 with the data.  Each run is a fresh ``specdsl deepcpg data`` process, as a user runs it, on a
-synthetic data set (:func:`specdsl.deepcpg.synthetic.write_synthetic_deepcpg`: Ensembl-named
+synthetic data set (:func:`specdsl.systems.deepcpg.synthetic.write_synthetic_deepcpg`: Ensembl-named
 gzipped FASTAs, one TSV profile per cell, ~30 % of sites missing per cell), with DeepCpG's
 recommended geometry (``--dna_wlen 1001 --cpg_wlen 50``); the peak RSS is the child's own
 (``os.wait4``), the wall time includes reading, checking, extracting and compressing.
@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT))  # measure this checkout, even without an editable
 
 from machine_info import cpu_model, usable_cores, version  # noqa: E402
 
-GENERATE = ("import json, sys; from specdsl.deepcpg.synthetic import write_synthetic_deepcpg as w; "
+GENERATE = ("import json, sys; from specdsl.systems.deepcpg.synthetic import write_synthetic_deepcpg as w; "
             "a = json.loads(sys.argv[1]); r = w(a.pop('out'), **a); "
             "print(json.dumps({k: [str(p) for p in r[k]] for k in ('profiles', 'dna_files')}))")
 

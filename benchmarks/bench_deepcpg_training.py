@@ -7,10 +7,10 @@ far faster than the model eats, because on a CPU the two share the same cores.
 1. **Training throughput.** The model is DeepCpG's recommended one, ``CnnL2h128`` + ``RnnL1`` +
    ``JointL2h512`` with 5 cells (the assembled ``DeepCpG`` preset, 5,509,381 parameters), batch 128,
    on a synthetic data set prepared the way ``dcpg_data.py`` does it
-   (:func:`~specdsl.deepcpg.synthetic.make_synthetic_deepcpg_data`, ``--dna_wlen 1001 --cpg_wlen 50``).
+   (:func:`~specdsl.systems.deepcpg.synthetic.make_synthetic_deepcpg_data`, ``--dna_wlen 1001 --cpg_wlen 50``).
 
    * *specdsl*: the training IR exactly as ``specdsl deepcpg train`` builds it from dcpg_train.py's
-     command line (:func:`~specdsl.compat.deepcpg.train.training_ir`), the checked plan
+     command line (:func:`~specdsl.systems.deepcpg.commands.train.training_ir`), the checked plan
      (:func:`~specdsl.training.plan.make_plan`), then what :func:`specdsl.training.run._fit` does:
      ``build_keras_model(plan.graph)``, the heads' losses and metrics (masked, class-weighted BCE;
      observed-label accuracy and AUC per cell), Adam, ``model.fit`` over the reader's ``tf.data``
@@ -67,8 +67,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # quiet TensorFlow's start-u
 import numpy as np  # noqa: E402
 from machine_info import render_results, training_machine  # noqa: E402
 
-from specdsl.compat.deepcpg.train import build_parser, training_ir  # noqa: E402
-from specdsl.deepcpg.synthetic import make_synthetic_deepcpg_data  # noqa: E402
+from specdsl.systems.deepcpg.commands.train import build_parser, training_ir  # noqa: E402
+from specdsl.systems.deepcpg.synthetic import make_synthetic_deepcpg_data  # noqa: E402
 from specdsl.training.plan import Plan, make_plan  # noqa: E402
 
 DNA_WLEN = 1001

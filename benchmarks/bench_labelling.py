@@ -9,7 +9,7 @@ and longer, so they need reads/s and bases/s and to know that memory does not gr
    the ``labels`` head's losses and metrics, ``train_on_batch`` on one batch of simulated reads
    (``--batch`` reads, padded to the longest).  One warm-up step each, then ``--rounds`` rounds of
    ``--steps`` steps alternating between the models; medians compared.  Goal: the CRF adds ≤ 30 %.
-2. **Annotation throughput.**  :func:`specdsl.tranquillyzer.annotate.annotate_stream` (what
+2. **Annotation throughput.**  :func:`specdsl.systems.tranquillyzer.annotate.annotate_stream` (what
    ``specdsl annotate`` runs) over ``--reads`` simulated 10x3p reads with the default layout,
    both orientations (the default) and the read as given only; reads/s and bases/s.
 3. **Peak memory against read length.**  A fresh ``specdsl annotate`` process per length (1 kb …
@@ -52,9 +52,9 @@ LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen([sys.executable, '
 def simulated_batch(reads: int, seed: int = 0, typical: bool = False) -> tuple:
     import numpy as np
 
+    from specdsl.systems.tranquillyzer.seq_orders import seq_order
+    from specdsl.systems.tranquillyzer.simulator import SimulationOptions, Simulator, simulate
     from specdsl.training.readers.labelled_reads import pad_batch
-    from specdsl.tranquillyzer.seq_orders import seq_order
-    from specdsl.tranquillyzer.simulator import SimulationOptions, Simulator, simulate
 
     molecules = 16 * reads if typical else (reads + 1) // 2
     sim = Simulator(seq_order("10x3p_sc_ont"), SimulationOptions(num_reads=molecules, seed=seed))
@@ -78,11 +78,12 @@ def labelling_model(crf: bool, params: dict | None = None):
     import keras
 
     from specdsl.backend.keras_model import bind_losses, build_keras_model
-    from specdsl.config.training_ir import HeadIR, settings
-    from specdsl.ir import Heads, Ref
-    from specdsl.model import build_graph, written_preset
-    from specdsl.presets import get_preset
+    from specdsl.language.analysis import build_graph
+    from specdsl.language.ir import Heads, Ref
+    from specdsl.language.model import written_preset
+    from specdsl.language.presets import get_preset
     from specdsl.training.heads import head_kind
+    from specdsl.training.ir import HeadIR, settings
 
     kind = head_kind("labels")
     classes = ["3p", "5p", "CBC", "UMI", "cDNA", "polyT"]
@@ -125,10 +126,10 @@ def throughput(reads: int, folder: Path) -> dict:
     import keras
 
     from specdsl.backend.keras_model import save_model
+    from specdsl.formats.fastx import Record
+    from specdsl.systems.tranquillyzer.annotate import annotate_stream, load_annotator
+    from specdsl.systems.tranquillyzer.tokens import decode
     from specdsl.training.run import delivered
-    from specdsl.tranquillyzer.annotate import annotate_stream, load_annotator
-    from specdsl.tranquillyzer.fastx import Record
-    from specdsl.tranquillyzer.tokens import decode
 
     model, _, classes = labelling_model(True)
     path = folder / "default.keras"

@@ -26,7 +26,7 @@ def time_blocks(n: int) -> float:
 
 
 def time_synthetic(regions: int = 2000) -> float:
-    from specdsl.training.synthetic import write_synthetic
+    from specdsl.formats.synthetic_profiles import write_synthetic
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

@@ -1,7 +1,7 @@
 """Search spaces and tuner trials: how fast `specdsl space` analyses points, how long sizing Capfinder's
 cnn_lstm space takes, and specdsl's own overhead in a search trial.
 
-1. **Points analysed per second.**  :func:`specdsl.search.points.list_points`, what ``specdsl space``
+1. **Points analysed per second.**  :func:`specdsl.language.spaces.points.list_points`, what ``specdsl space``
    runs: bind the point, infer every shape, count parameters and MACs exactly; no TensorFlow.  Over the
    first ``--points`` points of the cnn_lstm space (``target_length=500, num_classes=4``) in grid
    order, over as many random points of it, and over a small string space.  Goal: ≥ 1,000 a second.
@@ -46,8 +46,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from machine_info import render_results, training_machine  # noqa: E402
 
-from specdsl.search import SearchSettings, Space, run_search  # noqa: E402
-from specdsl.search.points import list_points  # noqa: E402
+from specdsl.language.spaces.points import list_points  # noqa: E402
+from specdsl.language.spaces.space import Space  # noqa: E402
+from specdsl.search import SearchSettings, run_search  # noqa: E402
 
 CNN_LSTM = {"target_length": 500, "num_classes": 4}
 SMALL = "conv[{16,32,64}@{3,5,7,9},pad=same]_mp[{2,4}]_{1..3}x(conv[{16..64:16}@3,pad=same])_gap_fc[{8..64:8}]"

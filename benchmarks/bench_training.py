@@ -12,7 +12,7 @@ streaming HDF5 pipeline must feed the model faster than the model eats, or the a
    Both train with ``model.fit`` on the same fixed in-memory stream of batches cut from the synthetic
    file; each measurement is one ``fit`` call of N steps after untimed warm-up steps (tracing), and
    the two models alternate (A B A B …) for several rounds so machine noise hits both; medians reported.
-2. **Input pipeline.** :func:`~specdsl.training.data.make_dataset` over the same gzip-compressed
+2. **Input pipeline.** :func:`~specdsl.formats.bpreveal_h5.make_dataset` over the same gzip-compressed
    synthetic HDF5 file, with jitter and shuffling as in training, iterated with no model attached
    (one untimed epoch first; each timed epoch includes its iterator start), against the rate the
    specdsl model consumes examples in (1).
@@ -50,9 +50,9 @@ from machine_info import render_results, training_machine  # noqa: E402
 
 from specdsl.backend.quiet import import_keras  # noqa: E402
 from specdsl.config import load_config_text  # noqa: E402
-from specdsl.training.data import make_dataset  # noqa: E402
+from specdsl.formats.synthetic_profiles import write_synthetic  # noqa: E402
 from specdsl.training.plan import make_plan  # noqa: E402
-from specdsl.training.synthetic import write_synthetic  # noqa: E402
+from specdsl.training.profile_stream import make_dataset  # noqa: E402
 
 HEAD = "h0"
 

@@ -8,7 +8,7 @@ imported (see :mod:`specdsl.backend.custom_objects`).  ``register_custom_objects
 explicitly.
 """
 
-from .backend.custom_objects import register_custom_objects, register_when_keras_loads
+from specdsl.backend.custom_objects import register_custom_objects, register_when_keras_loads
 
 __version__ = "0.1.0"
 

@@ -10,10 +10,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import SpecError, did_you_mean
-from .lowering import LayerGraph
-from .model import build_graph, parse_override, parse_shape, resolve_target, spec_file_target
-from .presets import all_presets
+from specdsl.errors import SpecError, did_you_mean
+from specdsl.language.analysis import build_graph, parse_override, parse_shape
+from specdsl.language.lowering import LayerGraph
+from specdsl.language.model import resolve_target, spec_file_target
+from specdsl.language.presets import all_presets
 
 
 def parse_inputs(items: Iterable[str]) -> dict[str, tuple]:
@@ -37,7 +38,7 @@ def analyse(target: str, params: Mapping[str, Any] | None = None,
 
 def space(target: str, params: Mapping[str, Any] | None = None, inputs: Mapping[str, tuple] | None = None) -> Any:
     """The search space of a string with ``{…}`` or a preset such as ``cnn_lstm`` (no TensorFlow)."""
-    from .search import Space
+    from specdsl.language.spaces.space import Space
 
     return Space.of(target, params, inputs)
 
@@ -45,7 +46,7 @@ def space(target: str, params: Mapping[str, Any] | None = None, inputs: Mapping[
 def check(target: str, params: Mapping[str, Any] | None = None,
           inputs: Mapping[str, tuple] | None = None) -> list[LayerGraph]:
     """Validate a target; a spec file without ``:NAME`` has every one of its presets checked."""
-    from .presets import load_spec_file
+    from specdsl.language.presets import load_spec_file
 
     as_file = spec_file_target(target)
     if as_file is not None and not as_file[1]:
@@ -60,14 +61,14 @@ def check(target: str, params: Mapping[str, Any] | None = None,
 def build_model(target: str, params: Mapping[str, Any] | None = None,
                 inputs: Mapping[str, tuple] | None = None) -> Any:
     """A ``keras.Model`` (functional) for the target."""
-    from .backend.keras_model import build_keras_model
+    from specdsl.backend.keras_model import build_keras_model
 
     return build_keras_model(analyse(target, params, inputs))
 
 
 def compile_to_file(target: str, out: str | Path, params: Mapping[str, Any] | None = None,
                     inputs: Mapping[str, tuple] | None = None) -> tuple[Any, LayerGraph]:
-    from .backend.keras_model import build_keras_model, save_model
+    from specdsl.backend.keras_model import build_keras_model, save_model
 
     if not str(out).endswith(".keras"):
         raise SpecError(f"the output file must end in .keras, not '{Path(out).name}'", file=str(out))
@@ -79,14 +80,14 @@ def compile_to_file(target: str, out: str | Path, params: Mapping[str, Any] | No
 
 def load_model(path: str | Path) -> Any:
     """Load a ``.keras`` file written by specdsl (``safe_mode=True``, specdsl's losses registered)."""
-    from .backend.keras_model import load_model as _load
+    from specdsl.backend.keras_model import load_model as _load
 
     return _load(path)
 
 
 def decode(model: Any, inputs: Any, batch_size: int = 32) -> Any:
     """Viterbi label paths of a model whose output is a CRF's: (reads, length) ints, −1 at padding."""
-    from .backend.crf import decode as _decode
+    from specdsl.backend.crf import decode as _decode
 
     return _decode(model, inputs, batch_size)
 
@@ -114,7 +115,7 @@ def is_config_path(target: str) -> bool:
 def check_config(path: str | Path) -> Any:
     """Everything ``specdsl train`` checks before TensorFlow starts: the schema, the lengths, the data files
     and their shapes against the model, the heads' targets.  Returns the checked plan; trains nothing."""
-    from .config import load_config
-    from .training.plan import make_plan
+    from specdsl.config import load_config
+    from specdsl.training.plan import make_plan
 
     return make_plan(load_config(path))

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from .errors import SpecError
+from specdsl.errors import SpecError
 
 # A seam for fault-injection tests: called with ("written", temporary path) once the content
 # is complete but not yet in place, and with ("replaced", final path) right after the rename.

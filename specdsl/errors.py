@@ -8,7 +8,6 @@ with a caret under it, and exits 2 without a traceback.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -130,7 +129,7 @@ class ImpossibleShape(SpecError):
 
 
 class LimitExceeded(SpecError):
-    """A text or a model beyond one of the documented limits (:mod:`specdsl.limits`)."""
+    """A text or a model beyond one of the documented limits (:mod:`specdsl.language.limits`)."""
 
 
 class SpecErrors(SpecError):
@@ -149,6 +148,8 @@ def nearest(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) 
     by_lower: dict[str, str] = {}
     for c in choices:
         by_lower.setdefault(c.lower(), c)
+    import difflib  # only when a suggestion is made: the fast verbs never pay its import
+
     hits = difflib.get_close_matches(word.lower(), list(by_lower), n=n, cutoff=cutoff)
     return [by_lower[h] for h in hits]
 

@@ -1,6 +1,6 @@
 """Test-only stand-in for a Capfinder search space until :mod:`specdsl.search` is merged.
 
-It offers what :mod:`specdsl.capfinder.tune` uses of ``Space`` (``size``, ``axes``,
+It offers what :mod:`specdsl.systems.capfinder.tune` uses of ``Space`` (``size``, ``axes``,
 ``default_point``, ``bind``, ``graph``) for one fixed architecture string of the existing
 language — roughly the default point of Capfinder's ``cnn_lstm`` space (one convolution of 32
 filters of width 3, max pooling, dropout and batch normalisation, one LSTM of 32 units, a dense
@@ -30,16 +30,16 @@ class StandInSpace:
         return {}
 
     def bind(self, values: dict[str, Any]) -> Any:
-        from specdsl.model import adhoc_preset
+        from specdsl.language.adhoc import adhoc_preset
 
         return adhoc_preset(self.arch, shape=(self.target_length, 1), input_name="signal", node_name="body")
 
     def graph(self, values: dict[str, Any], input_shapes: dict[str, tuple[int, ...]]) -> Any:
         from dataclasses import replace
 
-        from specdsl.ir import Heads, Ref
-        from specdsl.model import build_graph
-        from specdsl.parsing import parse_chain
+        from specdsl.language.analysis import build_graph
+        from specdsl.language.ir import Heads, Ref
+        from specdsl.language.parsing import parse_chain
 
         head = Heads("cap", 1, Ref("body"), parse_chain(f"dense[{self.num_classes},act=softmax]"))
         return build_graph(replace(self.bind(values), heads=(head,)), {}, input_shapes)
@@ -47,7 +47,7 @@ class StandInSpace:
 
 def use_standin(monkeypatch: pytest.MonkeyPatch, arch: str = SMALL) -> None:
     """Make the pipeline's ``make_space`` return the stand-in for ``arch``."""
-    from specdsl.capfinder import tune
+    from specdsl.systems.capfinder import tune
 
     monkeypatch.setattr(tune, "make_space", lambda model_type, target_length, num_classes:
                         StandInSpace(arch, target_length, num_classes))

@@ -15,13 +15,14 @@ import h5py
 import numpy as np
 import pytest
 
-from specdsl.deepcpg.chunks import ChunkData, write_chunk
 from specdsl.errors import SpecError
-from specdsl.training import data_errors
-from specdsl.training.data import check_dataset, make_dataset, summarize_counts
+from specdsl.formats import data_errors
+from specdsl.formats.block_checks import COUNTS, ONE_HOT, first_bad
+from specdsl.formats.bpreveal_h5 import check_dataset, summarize_counts
+from specdsl.formats.deepcpg_chunks import ChunkData, write_chunk
+from specdsl.formats.synthetic_profiles import write_synthetic
+from specdsl.training.profile_stream import make_dataset
 from specdsl.training.readers.deepcpg_h5 import DeepCpGH5, Layout
-from specdsl.training.readers.validate import COUNTS, ONE_HOT, first_bad
-from specdsl.training.synthetic import write_synthetic
 
 IN, OUT, J, TASKS, N = 40, 24, 2, [2], 64
 
@@ -228,7 +229,7 @@ def test_deepcpg_values_out_of_range_are_named(tmp_path: Path, dataset: str, ind
 
 
 def _deepcpg_plan(*files: str):
-    from specdsl.compat.deepcpg.train import build_parser, training_ir
+    from specdsl.systems.deepcpg.commands.train import build_parser, training_ir
     from specdsl.training.plan import make_plan
 
     return make_plan(training_ir(build_parser().parse([*files, "--dna_model", "CnnL1h128", "--cpg_model", "RnnL1",

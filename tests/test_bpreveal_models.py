@@ -156,10 +156,10 @@ def test_a_training_starts_from_a_bpreveal_model(bpreveal_model: Path, tmp_path:
 
     from specdsl.backend.keras_model import build_keras_model, load_model
     from specdsl.config import load_config_text
+    from specdsl.formats.synthetic_profiles import write_synthetic
     from specdsl.training.plan import make_plan
     from specdsl.training.run import train
     from specdsl.training.start_from import start_from
-    from specdsl.training.synthetic import write_synthetic
 
     for name, n, seed in (("train", 64, 0), ("val", 32, 1)):
         write_synthetic(tmp_path / f"{name}.h5", n, INPUT, OUTPUT, 0, [2], seed=seed)

@@ -9,11 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from specdsl.capfinder.config import TEMPLATE, CapfinderConfig, template
-from specdsl.capfinder.etl import class_files, prepare_dataset, split_sizes
-from specdsl.capfinder.signals import fit_length, index_signals, time_warp, to_precision
 from specdsl.cli import main
 from specdsl.errors import SpecError
+from specdsl.formats.signal_csv import fit_length, index_signals, time_warp, to_precision
+from specdsl.systems.capfinder.config import TEMPLATE, CapfinderConfig, template
+from specdsl.systems.capfinder.etl import class_files, prepare_dataset, split_sizes
 
 HEADER = "read_id,cap_class,timeseries\n"
 

@@ -65,7 +65,7 @@ def test_predict_names_the_classes_from_the_run(run: Path) -> None:
 def test_predict_finds_a_capfinder_classifiers_run_history(tmp_path: Path) -> None:
     """A Capfinder run moves its classifier to best_model/classifier/ and leaves the history in
     best_model/training/: predict still rounds signals to the run's dtype."""
-    from specdsl.capfinder.predict import _dtype, run_history
+    from specdsl.systems.capfinder.predict import _dtype, run_history
 
     best = tmp_path / "best_model"
     (best / "classifier").mkdir(parents=True)
@@ -92,7 +92,7 @@ def point_config(root: Path, point: dict, params: dict | None = None) -> Path:
 
 def test_a_point_of_the_space_trains_capfinders_shipped_classifier(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture) -> None:
-    from specdsl.builders.capfinder import SHIPPED_CNN_LSTM
+    from specdsl.systems.capfinder.presets import SHIPPED_CNN_LSTM
 
     assert main(["check", str(point_config(tmp_path, SHIPPED_CNN_LSTM))]) == 0
     assert "349,380 parameters" in capsys.readouterr().out

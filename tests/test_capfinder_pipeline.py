@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from specdsl.capfinder.config import template
 from specdsl.cli import main
+from specdsl.systems.capfinder.config import template
 
 pytestmark = pytest.mark.slow
 CLASSES = ["cap_0", "cap_1", "cap_2", "cap_2-1"]

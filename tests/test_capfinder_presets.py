@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from specdsl.api import analyse
-from specdsl.search import Space
+from specdsl.language.spaces.space import Space
 
 keras = pytest.importorskip("keras")
 pytestmark = pytest.mark.slow

@@ -165,9 +165,9 @@ def test_a_very_long_parameter_report_shows_its_head_and_tail(capsys) -> None:
 
 @pytest.mark.parametrize("system", ["deepcpg", "workshop", "tranquillyzer", "capfinder"])
 def test_a_system_without_a_verb_lists_its_verbs(system, capsys) -> None:
-    from specdsl.compat import SYSTEMS
+    from specdsl.plugins import systems
 
     assert main([system]) == 2
     err = capsys.readouterr().err
     assert "needs a verb" in err and "Traceback" not in err
-    assert all(verb in err for verb in SYSTEMS[system].verb_names())
+    assert all(verb in err for verb in systems()[system].verb_names())

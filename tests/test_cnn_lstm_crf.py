@@ -14,12 +14,13 @@ import numpy as np
 import pytest
 
 from specdsl.api import analyse
-from specdsl.config.training_ir import HeadIR, settings
 from specdsl.errors import SpecError
-from specdsl.ir import Heads, Ref
-from specdsl.model import build_graph, written_preset
-from specdsl.presets import find_preset, get_preset
+from specdsl.language.analysis import build_graph
+from specdsl.language.ir import Heads, Ref
+from specdsl.language.model import written_preset
+from specdsl.language.presets import find_preset, get_preset
 from specdsl.training.heads import head_kind
+from specdsl.training.ir import HeadIR, settings
 
 TINY = {"embedding_dim": 8, "conv_filters": 8, "conv_kernel_size": 5, "lstm_units": 6, "num_labels": 4}
 

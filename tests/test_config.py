@@ -16,8 +16,8 @@ from specdsl.config import (
     load_config_text,
     read_config_text,
 )
-from specdsl.config.training_ir import InputIR, OptimizerIR
 from specdsl.errors import SpecError, SpecErrors
+from specdsl.training.ir import InputIR, OptimizerIR
 
 # Shaped like the seed's trainSoloModel example (BPReveal's schema test config: 9 layers, widths 25/25,
 # 3092 → 1000), with every key of the seed's BNF and schema, and '#' comments as BPReveal users write them.

@@ -18,9 +18,9 @@ from specdsl.config import (
     schema_bnf,
     schema_json,
 )
-from specdsl.config.schema import iter_keys, template_value
-from specdsl.config.schemas import schema_of
+from specdsl.config.kinds import schema_of
 from specdsl.errors import SpecError
+from specdsl.schema import iter_keys, template_value
 
 KINDS = config_kinds()
 

@@ -19,14 +19,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from specdsl.backend.crf import (  # noqa: E402
-    CRF,
-    decode,
-    log_partition,
-    negative_log_likelihood,
-    sequence_score,
-    viterbi,
-)
+from specdsl.backend.crf import CRF, decode, log_partition, negative_log_likelihood, sequence_score, viterbi  # noqa: E402
 from specdsl.training.crf import CRFNegLogLikelihood, ViterbiAccuracy  # noqa: E402
 
 ops = keras.ops

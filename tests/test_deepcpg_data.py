@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from specdsl.cli import main
-from specdsl.deepcpg.features import cpg_stats, knn_features
-from specdsl.deepcpg.genome import dna_windows
+from specdsl.systems.deepcpg.features import cpg_stats, knn_features
+from specdsl.systems.deepcpg.genome import dna_windows
 
 CODE = {"A": 0, "T": 1, "G": 2, "C": 3, "N": 4}
 
@@ -180,7 +180,7 @@ def test_synthetic_signal_ceiling(tmp_path: Path) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
 
-    from specdsl.deepcpg.synthetic import make_synthetic_deepcpg_data
+    from specdsl.systems.deepcpg.synthetic import make_synthetic_deepcpg_data
 
     made = make_synthetic_deepcpg_data(tmp_path / "syn", dna_wlen=101, cpg_wlen=50, sites_per_chromosome=3000,
                                        cells=3, bedgraph=True, percent=True, compress=True)
@@ -261,7 +261,7 @@ def test_unwritable_out_dir_and_duplicate_cells(tmp_path: Path, small: dict[str,
 def test_parallel_deflate_stores_what_hdf5_gzip_stores(tmp_path: Path) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
-    from specdsl.deepcpg.chunks import ChunkData, write_chunk
+    from specdsl.formats.deepcpg_chunks import ChunkData, write_chunk
 
     rng = np.random.default_rng(0)
     n = 5003  # not a multiple of any chunk edge: the last chunks are padded

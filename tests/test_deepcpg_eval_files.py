@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from specdsl.cli import main
-from specdsl.deepcpg import evaluation
-from specdsl.deepcpg.evaluation import (
+from specdsl.errors import SpecError
+from specdsl.systems.deepcpg import evaluation
+from specdsl.systems.deepcpg.evaluation import (
     EvalDataWriter,
     export_profiles,
     profile_name,
@@ -18,8 +19,7 @@ from specdsl.deepcpg.evaluation import (
     write_eval_data,
     write_eval_report,
 )
-from specdsl.errors import SpecError
-from specdsl.metrics import binary_metrics
+from specdsl.training.metrics import binary_metrics
 
 CHROMO = np.array([b"18", b"18", b"18", b"19", b"19"])
 POS = np.array([3000023, 3000086, 3000095, 4000011, 4000042])

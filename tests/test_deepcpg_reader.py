@@ -9,8 +9,8 @@ import h5py
 import numpy as np
 import pytest
 
-from specdsl.compat.deepcpg.train import build_parser, training_ir
 from specdsl.errors import SpecError
+from specdsl.systems.deepcpg.commands.train import build_parser, training_ir
 from specdsl.training.plan import make_plan
 from specdsl.training.readers.deepcpg_h5 import DeepCpGH5, Layout, one_hot, prepro_cpg
 
@@ -151,7 +151,7 @@ def test_a_preset_parameter_that_disagrees_with_the_data_is_an_error(tmp_path: P
 
 
 def test_eval_blocks_are_cut_at_exactly_eval_size() -> None:
-    from specdsl.compat.deepcpg.evaluate import BlockScores
+    from specdsl.systems.deepcpg.commands.evaluate import BlockScores
 
     rng = np.random.default_rng(0)
     scores = BlockScores(["cpg/a"], eval_size=300)
@@ -170,7 +170,7 @@ def test_a_negative_eval_size_is_refused(tmp_path: Path, capsys) -> None:
 
 
 def test_unsupported_options_are_refused_also_as_prefixes_and_listed_in_help(capsys) -> None:
-    from specdsl.compat.deepcpg.train import build_parser
+    from specdsl.systems.deepcpg.commands.train import build_parser
 
     for argv in (["c1.h5", "--freeze"], ["c1.h5", "--filter", "w.h5"], ["c1.h5", "--output_w", "cpg=2"]):
         with pytest.raises(SpecError) as info:

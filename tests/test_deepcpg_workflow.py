@@ -110,8 +110,8 @@ def test_staged_training_reuses_a_trained_stem_and_freezes_it(data: Path, traine
 
 
 def test_the_native_config_builds_the_same_model(data: Path, tmp_path: Path) -> None:
-    from specdsl.compat.deepcpg.train import build_parser, training_ir
     from specdsl.config import load_config_text
+    from specdsl.systems.deepcpg.commands.train import build_parser, training_ir
     from specdsl.training.plan import make_plan
 
     text = (Path(__file__).resolve().parent.parent / "examples" / "deepcpg_native.json").read_text()
@@ -162,7 +162,7 @@ def test_mistakes_exit_2_naming_the_option_and_write_nothing(data: Path, tmp_pat
 
 
 def test_prefixes_of_options_work_as_in_dcpg_train() -> None:
-    from specdsl.compat.deepcpg.train import build_parser
+    from specdsl.systems.deepcpg.commands.train import build_parser
 
     args = build_parser().parse(["c1.h5", "--nb_ep", "3", "--learning_rate_d", "0.9"])
     assert (args.nb_epoch, args.learning_rate_decay) == (3, 0.9)

@@ -161,7 +161,7 @@ def _run_config(tmp: Path, device: str | None, prefix: str = "run") -> Path:
 
 @pytest.fixture
 def run_data(tmp_path: Path) -> Path:
-    from specdsl.training.synthetic import write_synthetic
+    from specdsl.formats.synthetic_profiles import write_synthetic
 
     # One training batch per epoch: Keras' TF trainer under a tf.distribute strategy starts one
     # extra pass over the training data before the first epoch (to build the model), so a

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from specdsl import docgen
-from specdsl.registry import all_kinds
+from specdsl.language.kinds import all_kinds
+from specdsl.systems.deepcpg import docs_notes as deepcpg_notes
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 REGENERATE = "out of date: run `python -m specdsl.docgen` and commit docs/"
@@ -60,17 +61,17 @@ def test_presets_page_has_exact_counts_and_deepcpg_ground_truth(presets: str) ->
 
 
 def test_seed_table_is_covered() -> None:
-    from specdsl.presets import find_preset
+    from specdsl.language.presets import find_preset
 
-    for name, _count, _text in docgen.DEEPCPG_DOCS_TABLE:
+    for name, _count, _text in deepcpg_notes.DEEPCPG_DOCS_TABLE:
         assert find_preset(name) is not None, name
 
 
 def test_rounding_helpers() -> None:
-    assert docgen._round_sig(4_052_736) == 4_100_000
-    assert docgen._round_sig(8_362_624, truncate=True) == 8_300_000
-    assert docgen._how_rounded(1_700_000, 1_752_192) == "truncated (2 s.f.)"
-    assert docgen._how_rounded(524_000, 328_192) == "neither"
+    assert deepcpg_notes._round_sig(4_052_736) == 4_100_000
+    assert deepcpg_notes._round_sig(8_362_624, truncate=True) == 8_300_000
+    assert deepcpg_notes._how_rounded(1_700_000, 1_752_192) == "truncated (2 s.f.)"
+    assert deepcpg_notes._how_rounded(524_000, 328_192) == "neither"
 
 
 def test_generation_needs_no_tensorflow(tmp_path: Path) -> None:
@@ -126,7 +127,7 @@ def test_every_syntax_example_analyses() -> None:
 
 
 def test_the_limits_are_documented(language: str) -> None:
-    from specdsl.limits import MAX_BLOCKS, MAX_NESTING, MAX_SIZE
+    from specdsl.language.limits import MAX_BLOCKS, MAX_NESTING, MAX_SIZE
 
     assert f"at most {MAX_NESTING}" in language and f"at most {MAX_BLOCKS:,}" in language
     assert f"below {MAX_SIZE:,}" in language

@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from specdsl.errors import SpecError
-from specdsl.ir import Block
-from specdsl.parsing import parse_chain
-from specdsl.printer import format_chain
+from specdsl.language.ir import Block
+from specdsl.language.parsing import parse_chain
+from specdsl.language.printer import format_chain
 
 # Every specification string of DeepCpG's model tables, verbatim (typos included).
 DEEPCPG_TABLE = [

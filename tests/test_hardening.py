@@ -18,11 +18,12 @@ from specdsl.api import analyse
 from specdsl.cli import main
 from specdsl.config import load_config_text
 from specdsl.errors import LimitExceeded, Source, SpecError, UnknownLayerKind, window
-from specdsl.lengths import input_for_output, lengths_for_input
-from specdsl.limits import MAX_BLOCKS, MAX_NESTING
-from specdsl.model import resolve_target, spec_file_target
-from specdsl.parsing import parse_chain, parse_spec_file
-from specdsl.presets import get_preset
+from specdsl.language.lengths import input_for_output, lengths_for_input
+from specdsl.language.limits import MAX_BLOCKS, MAX_NESTING
+from specdsl.language.model import resolve_target, spec_file_target
+from specdsl.language.parsing import parse_chain
+from specdsl.language.presets import get_preset
+from specdsl.language.spec_files import parse_spec_file
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -272,8 +273,9 @@ def test_cli_length_for_deep_bpnet(capsys) -> None:
 
 
 def test_the_ir_imports_no_part_of_the_language() -> None:
-    code = ("import sys, specdsl.ir; bad = [m for m in ('specdsl.registry', 'specdsl.kinds', 'specdsl.lowering') "
-            "if m in sys.modules]; sys.exit(str(bad) if bad else 0)")
+    code = ("import sys, specdsl.language.ir; bad = [m for m in ('specdsl.language.registry', "
+            "'specdsl.language.kinds', 'specdsl.language.lowering') if m in sys.modules]; "
+            "sys.exit(str(bad) if bad else 0)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 

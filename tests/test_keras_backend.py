@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from specdsl.api import analyse, compile_to_file
 from specdsl.backend.keras_model import build_keras_model
 from specdsl.errors import SpecError
-from specdsl.presets import all_presets
+from specdsl.language.presets import all_presets
 
 pytestmark = pytest.mark.slow
 
@@ -117,7 +117,7 @@ def test_a_layer_keras_cannot_build_is_a_spec_error(monkeypatch) -> None:
     """Memory or a size Keras refuses ends in a positioned SpecError naming the layer, not a traceback."""
     import dataclasses
 
-    from specdsl.primitives import PRIMITIVES
+    from specdsl.language.primitives import PRIMITIVES
 
     def out_of_memory(keras, config, name):
         raise MemoryError("OOM when allocating tensor with shape[3,4,2000000000]")

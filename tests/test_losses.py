@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 from specdsl.errors import SpecError
+from specdsl.formats.bpreveal_h5 import solo_output_names, summarize_counts
+from specdsl.formats.synthetic_profiles import write_synthetic
 from specdsl.training.adaptive import AdaptiveCountsLossWeight, AdaptiveHead, next_weight
-from specdsl.training.data import make_dataset, solo_output_names, summarize_counts
 from specdsl.training.losses import (
     MultinomialNLL,
     ReweightableMSE,
@@ -29,7 +30,7 @@ from specdsl.training.losses import (
     refresh_compiled_steps,
     solo_losses,
 )
-from specdsl.training.synthetic import write_synthetic
+from specdsl.training.profile_stream import make_dataset
 
 
 def _np(x) -> np.ndarray:

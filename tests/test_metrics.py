@@ -1,4 +1,4 @@
-"""specdsl.metrics against direct NumPy formulas on hand-made arrays, and its report formats."""
+"""specdsl.training.metrics against direct NumPy formulas on hand-made arrays, and its report formats."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from specdsl.errors import SpecError
-from specdsl.metrics import (
+from specdsl.training.metrics import (
     BINARY_KEYS,
     average_blocks,
     binary_metrics,

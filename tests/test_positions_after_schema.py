@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from specdsl.cli import main
-from specdsl.training.synthetic import write_synthetic
+from specdsl.formats.synthetic_profiles import write_synthetic
 
 INPUT, OUTPUT = 128, 100
 

@@ -21,9 +21,9 @@ from specdsl import atomic
 from specdsl.atomic import WriteError
 from specdsl.config import load_config_text
 from specdsl.errors import SpecError
+from specdsl.formats.synthetic_profiles import write_synthetic
 from specdsl.training.run import train
 from specdsl.training.run_state import STATE, Backup
-from specdsl.training.synthetic import write_synthetic
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from specdsl.errors import SpecError
-from specdsl.search import SearchSettings, Space, run_search
+from specdsl.language.spaces.space import Space
+from specdsl.search import SearchSettings, run_search
 
 pytestmark = pytest.mark.slow
 
@@ -139,7 +140,7 @@ def test_refusals_before_any_training(tmp_path) -> None:
 
 def test_capfinders_shipped_point_builds_with_keras_to_the_exact_count() -> None:
     from specdsl.backend.keras_model import build_keras_model
-    from specdsl.builders.capfinder import SHIPPED_CNN_LSTM
+    from specdsl.systems.capfinder.presets import SHIPPED_CNN_LSTM
 
     space = Space.of("cnn_lstm", params={"target_length": 500, "num_classes": 4})
     model = build_keras_model(space.graph(SHIPPED_CNN_LSTM))

@@ -14,14 +14,15 @@ import sys
 
 import pytest
 
-from specdsl.builders.capfinder import SHIPPED_CNN_LSTM
 from specdsl.cli import main
 from specdsl.errors import SpecError
-from specdsl.ir import Hyper, Repeat
-from specdsl.parsing import parse_chain, parse_spec_file
-from specdsl.printer import format_chain
-from specdsl.search import Space
-from specdsl.search.points import list_points
+from specdsl.language.ir import Hyper, Repeat
+from specdsl.language.parsing import parse_chain
+from specdsl.language.printer import format_chain
+from specdsl.language.spaces.points import list_points
+from specdsl.language.spaces.space import Space
+from specdsl.language.spec_files import parse_spec_file
+from specdsl.systems.capfinder.presets import SHIPPED_CNN_LSTM
 
 SPACES = [
     "conv[{32,64,128}@{3,5,7}]_mp[2]_fc[{16..64:16}]_do[{0.1~0.5}]",

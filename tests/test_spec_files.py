@@ -6,7 +6,7 @@ import pytest
 
 from specdsl.api import analyse, check
 from specdsl.errors import SpecError
-from specdsl.presets import all_presets, get_preset
+from specdsl.language.presets import all_presets, get_preset
 
 GOOD = '''# two models
 family mine
@@ -73,7 +73,7 @@ def test_unknown_preset_suggests_nearest() -> None:
 
 
 def test_bpnet_counts_and_lengths() -> None:
-    from specdsl.lengths import check_lengths, input_for_output
+    from specdsl.language.lengths import check_lengths, input_for_output
 
     bpnet = get_preset("BPNet")
     assert analyse("BPNet").total == 127_299  # F=64, 9 layers, 25/75, one head of 2 tasks

@@ -13,8 +13,8 @@ import pytest
 
 from specdsl.config import load_config_text
 from specdsl.errors import SpecError
+from specdsl.formats.synthetic_profiles import write_synthetic
 from specdsl.training.run import TrainingInterrupted, loss_fell, train
-from specdsl.training.synthetic import write_synthetic
 
 pytestmark = pytest.mark.slow
 

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from specdsl.errors import SpecError, SpecErrors
-from specdsl.training import synthetic
-from specdsl.training.data import check_dataset, make_dataset, solo_output_names, summarize_counts
-from specdsl.training.synthetic import Motif, write_synthetic
+from specdsl.formats import synthetic_profiles as synthetic
+from specdsl.formats.bpreveal_h5 import check_dataset, solo_output_names, summarize_counts
+from specdsl.formats.synthetic_profiles import Motif, write_synthetic
+from specdsl.training.profile_stream import make_dataset
 
 IN, OUT, J = 80, 40, 5
 TASKS = [2, 1]

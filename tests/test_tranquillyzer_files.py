@@ -13,14 +13,14 @@ import pytest
 
 from specdsl.cli import main
 from specdsl.errors import SpecError
-from specdsl.tranquillyzer.fastx import read_fastx
-from specdsl.tranquillyzer.legacy import convert_pickles, load_lists
-from specdsl.tranquillyzer.params import read_grid, typed
-from specdsl.tranquillyzer.readsfile import open_reads, write_reads
-from specdsl.tranquillyzer.seq_orders import read_seq_orders, seq_order
-from specdsl.tranquillyzer.simulator import KINDS, SimulationOptions, Simulator, simulate
-from specdsl.tranquillyzer.tokens import decode, encode, reverse_complement
-from specdsl.tranquillyzer.training import history_table
+from specdsl.formats.fastx import read_fastx
+from specdsl.formats.reads_h5 import open_reads, write_reads
+from specdsl.systems.tranquillyzer.legacy import convert_pickles, load_lists
+from specdsl.systems.tranquillyzer.params import read_grid, typed
+from specdsl.systems.tranquillyzer.seq_orders import read_seq_orders, seq_order
+from specdsl.systems.tranquillyzer.simulator import KINDS, SimulationOptions, Simulator, simulate
+from specdsl.systems.tranquillyzer.tokens import decode, encode, reverse_complement
+from specdsl.systems.tranquillyzer.training import history_table
 
 ADAPTER_5P = "TCTACACGACGCTCTTCCGATCT"
 
@@ -42,7 +42,7 @@ def test_the_shipped_seq_orders_and_params_are_tranquillyzers() -> None:
 
 
 def test_comma_lists_make_a_grid_in_tranquillyzers_order_the_last_row_fastest(tmp_path: Path) -> None:
-    text = (Path(__file__).parents[1] / "specdsl/tranquillyzer/data/training_params.tsv").read_text()
+    text = (Path(__file__).parents[1] / "specdsl/systems/tranquillyzer/data/training_params.tsv").read_text()
     text = text.replace("conv_filters\t128\t128", "conv_filters\t128\t64,128").replace(
         "lstm_units\t96\t96", "lstm_units\t96\t64,96")
     path = tmp_path / "params.tsv"
@@ -62,7 +62,7 @@ def test_comma_lists_make_a_grid_in_tranquillyzers_order_the_last_row_fastest(tm
     (("epochs\t5\t1\n", ""), "lacks epochs"),
 ])
 def test_a_bad_params_file_is_reported_where_it_is_wrong(tmp_path: Path, edit: tuple[str, str], message: str) -> None:
-    text = (Path(__file__).parents[1] / "specdsl/tranquillyzer/data/training_params.tsv").read_text()
+    text = (Path(__file__).parents[1] / "specdsl/systems/tranquillyzer/data/training_params.tsv").read_text()
     assert edit[0] in text
     path = tmp_path / "params.tsv"
     path.write_text(text.replace(*edit))
@@ -166,7 +166,7 @@ def test_cdna_gets_no_errors_and_comes_from_the_transcriptome(tmp_path: Path) ->
     fasta = tmp_path / "tx.fa.gz"
     with gzip.open(fasta, "wt") as f:
         f.write(">t1 one\n" + "G" * 300 + "\nG" * 1 + "\n>t2\n" + "G" * 40 + "\n")
-    from specdsl.tranquillyzer.simulator import load_transcripts
+    from specdsl.systems.tranquillyzer.simulator import load_transcripts
 
     transcripts = load_transcripts(str(fasta))
     assert [len(t) for t in transcripts] == [301, 40]
@@ -324,7 +324,7 @@ def test_batches_group_reads_by_length_and_pad_with_0_and_minus_1(tmp_path: Path
 
 
 def test_windows_tile_a_long_read_and_keep_away_from_window_edges() -> None:
-    from specdsl.tranquillyzer.annotate import segments, windows
+    from specdsl.systems.tranquillyzer.annotate import segments, windows
 
     assert windows(100, 4096, 256) == [(0, 100, 0, 100)]
     for n in (4097, 10_000, 100_003):
@@ -347,7 +347,7 @@ def test_the_history_tsv_uses_keras_metric_names() -> None:
 
 
 def test_train_model_reads_tranquillyzers_pickles_once_converted(tmp_path: Path) -> None:
-    from specdsl.compat.tranquillyzer.train_model import reads_file
+    from specdsl.systems.tranquillyzer.commands.train_model import reads_file
 
     folder = tmp_path / "simulated_data"
     folder.mkdir()

@@ -42,8 +42,8 @@ def trained(tmp_path_factory) -> dict:
 
 
 def fresh_reads(count: int, seed: int):
-    from specdsl.tranquillyzer.seq_orders import seq_order
-    from specdsl.tranquillyzer.simulator import SimulationOptions, Simulator, simulate
+    from specdsl.systems.tranquillyzer.seq_orders import seq_order
+    from specdsl.systems.tranquillyzer.simulator import SimulationOptions, Simulator, simulate
 
     sim = Simulator(seq_order(MODEL), SimulationOptions(num_reads=count, seed=seed, min_cDNA=50, max_cDNA=150,
                                                         invalid_fraction=0))
@@ -74,7 +74,7 @@ def test_train_model_writes_tranquillyzers_artifacts(trained: dict) -> None:
 
 
 def test_a_short_run_labels_fresh_reads_at_90_percent_per_base(trained: dict) -> None:
-    from specdsl.tranquillyzer.annotate import label_reads, load_annotator
+    from specdsl.systems.tranquillyzer.annotate import label_reads, load_annotator
 
     tokens, truth, classes = fresh_reads(150, seed=99)
     cdna = sum(int((t == classes.index("cDNA")).sum()) for t in truth) / sum(len(t) for t in truth)
@@ -90,7 +90,7 @@ def _rows(path: Path) -> list[dict]:
 
 
 def test_annotate_labels_fastq_reads_in_both_orientations(trained: dict, tmp_path: Path, capsys) -> None:
-    from specdsl.tranquillyzer.tokens import decode
+    from specdsl.systems.tranquillyzer.tokens import decode
 
     tokens, truth, classes = fresh_reads(40, seed=7)
     fastq = tmp_path / "reads.fastq"
@@ -118,7 +118,7 @@ def test_annotate_labels_fastq_reads_in_both_orientations(trained: dict, tmp_pat
 
 
 def test_annotate_decodes_a_long_read_in_windows(trained: dict, tmp_path: Path) -> None:
-    from specdsl.tranquillyzer.tokens import decode
+    from specdsl.systems.tranquillyzer.tokens import decode
 
     tokens, _, _ = fresh_reads(30, seed=3)
     read = "".join(decode(t) for t in tokens)  # ≈ 12 kb of concatenated molecules

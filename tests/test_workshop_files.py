@@ -12,7 +12,7 @@ import pytest
 
 from specdsl.cli import main
 from specdsl.errors import SpecError
-from specdsl.workshop.onehot import decode, encode, read_onehot, sample_name, write_onehot
+from specdsl.formats.onehot_csv import decode, encode, read_onehot, sample_name, write_onehot
 
 # --------------------------------------------------------------------------- one-hot files
 
@@ -201,7 +201,7 @@ def small_bam(tmp_path: Path) -> Path:
 
 
 def test_majority_base_per_reference_position(tmp_path: Path, small_bam: Path) -> None:
-    from specdsl.workshop.pileup import bam_onehot
+    from specdsl.formats.bam_pileup import bam_onehot
 
     (tmp_path / "regions.csv").write_text("chrom,start,end,name\nchr1,11,16,a\nchr1,21,25,b\n")
     onehot = bam_onehot(small_bam, tmp_path / "regions.csv", min_depth=2)
@@ -213,7 +213,7 @@ def test_majority_base_per_reference_position(tmp_path: Path, small_bam: Path) -
 
 
 def test_a_tie_is_no_call() -> None:
-    from specdsl.workshop.pileup import majority
+    from specdsl.formats.bam_pileup import majority
 
     counts = np.array([[3, 0, 0, 1], [2, 2, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0]])
     assert decode(majority(counts, 1)) == "ANNA"
@@ -259,10 +259,10 @@ def test_bam_without_index_and_regions_outside_the_reference(tmp_path: Path, cap
 
 
 def test_synthetic_isolates_bam_and_fasta_routes_agree(tmp_path: Path) -> None:
-    from specdsl.workshop.fasta import read_fasta
-    from specdsl.workshop.labels import read_labels
-    from specdsl.workshop.pileup import bam_onehot
-    from specdsl.workshop.synthetic import DRUGS, write_isolates
+    from specdsl.formats.bam_pileup import bam_onehot
+    from specdsl.formats.fasta import read_fasta
+    from specdsl.formats.labels_csv import read_labels
+    from specdsl.systems.workshop.synthetic import DRUGS, write_isolates
 
     made = write_isolates(tmp_path, isolates=30, bams=1, seed=5)
     labels = read_labels(tmp_path / "isolates" / "train.labels.csv")

@@ -43,7 +43,7 @@ def trained(data: Path) -> Path:
 
 def test_held_out_isolates_are_called_right_for_every_drug(data: Path, trained: Path,
                                                            capsys: pytest.CaptureFixture) -> None:
-    from specdsl.workshop.synthetic import DRUGS
+    from specdsl.systems.workshop.synthetic import DRUGS
 
     capsys.readouterr()
     assert main(["evaluate", str(trained), str(data / "isolates" / "test.fa"), "--json"]) == 0
@@ -66,7 +66,7 @@ def test_the_run_draws_curves_named_by_its_settings(data: Path, trained: Path) -
 
 def test_predictions_from_onehot_files_match_the_fasta(data: Path, trained: Path,
                                                        capsys: pytest.CaptureFixture) -> None:
-    from specdsl.workshop.synthetic import DRUGS
+    from specdsl.systems.workshop.synthetic import DRUGS
 
     assert main(["onehot", str(data / "isolates" / "test.fa"), "-o", str(data / "onehot")]) == 0
     files = sorted((data / "onehot").glob("*.csv"))[:5]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 import warnings
@@ -60,7 +59,7 @@ def _register_quietly() -> None:
                       "call specdsl.register_custom_objects() to see why", RuntimeWarning, stacklevel=2)
 
 
-class _AfterKerasImport(importlib.abc.MetaPathFinder):
+class _AfterKerasImport:  # a meta-path finder (only find_spec is needed; importlib.abc costs an import)
     """Finds nothing itself: it asks the other finders for ``keras`` and wraps that loader's
     ``exec_module`` so the registration follows the package's execution.  It stays on
     ``sys.meta_path`` until Keras has executed: TensorFlow asks ``find_spec("keras")`` only to

@@ -7,17 +7,18 @@ lets a saved ``.keras`` file load with ``safe_mode=True`` in a fresh process.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import SpecError
-from ..lowering import LayerGraph
-from ..primitives import PRIMITIVES
-from .custom_objects import SERIALIZABLE_MODULES
+from specdsl.backend.custom_objects import SERIALIZABLE_MODULES
+from specdsl.errors import SpecError
+from specdsl.language.lowering import LayerGraph
+from specdsl.language.primitives import PRIMITIVES
 
 
 def build_keras_model(graph: LayerGraph) -> Any:
-    from .quiet import import_keras
+    from specdsl.backend.quiet import import_keras
 
     keras = import_keras()
 
@@ -43,6 +44,27 @@ def build_keras_model(graph: LayerGraph) -> Any:
                        outputs=outputs if len(outputs) > 1 else outputs[0], name=name)
 
 
+def _crf(keras: Any, cfg: dict, name: str) -> Any:
+    from specdsl.backend.crf import CRF
+
+    return CRF(name=name)
+
+
+def _attention_pooling(keras: Any, cfg: dict, name: str) -> Any:
+    from specdsl.backend.attention_pool import AttentionPooling
+
+    return AttentionPooling(name=name)
+
+
+#: Primitives whose layer is one of specdsl's own (the language names them; the backend makes them).
+CUSTOM_LAYERS: dict[str, Callable[[Any, dict, str], Any]] = {"crf": _crf, "attpool": _attention_pooling}
+
+
+def _make(keras: Any, prim: Any, cfg: dict, name: str) -> Any:
+    make = prim.make or CUSTOM_LAYERS[prim.name]
+    return make(keras, cfg, name)
+
+
 def _build_layer(keras: Any, node: Any, tensors: dict[str, Any], is_output: bool, policy: Any) -> Any:
     """Make one Keras layer and call it on its inputs' tensors."""
     prim = PRIMITIVES[node.prim]
@@ -51,18 +73,18 @@ def _build_layer(keras: Any, node: Any, tensors: dict[str, Any], is_output: bool
         # thousands of positions and the losses never see float16 logits.
         keras.config.set_dtype_policy("float32")
         try:
-            layer = prim.make(keras, node.config, node.name)
+            layer = _make(keras, prim, node.config, node.name)
         finally:
             keras.config.set_dtype_policy(policy)
     else:
-        layer = prim.make(keras, node.config, node.name)
+        layer = _make(keras, prim, node.config, node.name)
     args = [tensors[i] for i in node.inputs]
     return prim.call(layer, args) if prim.call is not None else layer(args[0])
 
 
 def save_model(model: Any, path: str | Path) -> Path:
     """Save atomically: a crash mid-write never leaves a truncated ``.keras`` file."""
-    from ..atomic import atomic_path
+    from specdsl.atomic import atomic_path
 
     path = Path(path)
     if path.suffix != ".keras":
@@ -80,8 +102,8 @@ def load_model(path: str | Path) -> Any:
     import), so a trained model loads in a fresh process with its compile state.  Their bare
     names are passed as ``custom_objects`` too, for files saved by Keras ≤ 3.6.
     """
-    from .custom_objects import legacy_custom_objects
-    from .quiet import import_keras
+    from specdsl.backend.custom_objects import legacy_custom_objects
+    from specdsl.backend.quiet import import_keras
 
     keras = import_keras()
     legacy = legacy_custom_objects()

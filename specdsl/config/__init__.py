@@ -8,14 +8,14 @@ Nothing here imports TensorFlow or Keras.
 
 from __future__ import annotations
 
-from .bnf import schema_bnf
-from .kinds import to_training_ir
-from .load import load_config, load_config_text
-from .reader import ArrayNode, Entry, Node, ObjectNode, ScalarNode, read_config_file, read_config_text
-from .schemas import BPREVEAL_SOLO, SPECDSL_TRAIN, config_kinds, schema_json
-from .templates import init_template
-from .training_ir import HeadIR, TrainingIR
-from .validate import detect_kind, validate
+from specdsl.config.bnf import schema_bnf
+from specdsl.config.kinds import config_kinds, schema_json, to_training_ir
+from specdsl.config.load import load_config, load_config_text
+from specdsl.config.reader import ArrayNode, Entry, Node, ObjectNode, ScalarNode, read_config_file, read_config_text
+from specdsl.config.schemas import BPREVEAL_SOLO, SPECDSL_TRAIN
+from specdsl.config.templates import init_template
+from specdsl.config.validate import detect_kind, validate
+from specdsl.training.ir import HeadIR, TrainingIR
 
 
 def config_docs() -> str:
@@ -24,7 +24,7 @@ def config_docs() -> str:
     Imported on call, so ``python -m specdsl.config.docs`` does not find its own
     module already loaded by this package.
     """
-    from .docs import config_docs as render
+    from specdsl.config.docs import config_docs as render
 
     return render()
 

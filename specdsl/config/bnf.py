@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from .schema import Schema, one_or_both_pair
-from .schemas import schema_of
+from specdsl.config.kinds import schema_of
+from specdsl.schema import Schema, one_or_both_pair
 
 _PRIMITIVES = {"integer": "<integer>", "number": "<number>", "string": "<string>", "boolean": "<boolean>",
                "null": "null"}

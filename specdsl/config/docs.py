@@ -9,11 +9,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .bnf import schema_bnf
-from .checks import CHECKS
-from .schema import KeyInfo, describe, iter_keys
-from .schemas import config_kinds, schema_of
-from .templates import init_template
+from specdsl.config.bnf import schema_bnf
+from specdsl.config.checks import all_checks
+from specdsl.config.kinds import config_kinds, schema_of
+from specdsl.config.templates import init_template
+from specdsl.schema import KeyInfo, describe, iter_keys
 
 _INTRO = """\
 # Training configs
@@ -67,7 +67,7 @@ def _kind_section(kind: str) -> str:
     for info in iter_keys(schema):
         rows.append(f"| `{info.path}` | {_cell(describe(info.schema))} | {_required(info)} | {_default(info)} "
                     f"| {_cell(info.schema.get('description', ''))} |")
-    checks = [f"- {c.rule}" for c in CHECKS if kind in c.kinds]
+    checks = [f"- {c.rule}" for c in all_checks() if kind in c.kinds]
     parts = [f"## `{kind}`", "", schema["description"], "", "### Keys", "", *rows, ""]
     if checks:
         parts += ["### Further checks", "", *checks, ""]

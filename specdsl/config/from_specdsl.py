@@ -13,10 +13,24 @@ from dataclasses import replace
 from functools import cache
 from typing import Any
 
-from ..errors import Source
-from .from_bpreveal import body_preset
-from .kinds import ConfigKind, register
-from .schema import (
+from specdsl.config.bodies import body_preset
+from specdsl.config.kind import ConfigKind, register
+from specdsl.config.schemas import (
+    OPTIMIZERS,
+    SPECDSL_TRAIN,
+    batch_size,
+    early_stopping_patience,
+    epochs,
+    input_length,
+    learning_rate,
+    model_name,
+    output_length,
+    output_prefix,
+    plateau_patience,
+    verbosity,
+)
+from specdsl.errors import Source
+from specdsl.schema import (
     Schema,
     boolean,
     choice,
@@ -32,21 +46,7 @@ from .schema import (
     string,
     tagged,
 )
-from .schemas import (
-    OPTIMIZERS,
-    SPECDSL_TRAIN,
-    batch_size,
-    early_stopping_patience,
-    epochs,
-    input_length,
-    learning_rate,
-    model_name,
-    output_length,
-    output_prefix,
-    plateau_patience,
-    verbosity,
-)
-from .training_ir import (
+from specdsl.training.ir import (
     BodyIR,
     DataIR,
     HeadIR,
@@ -97,7 +97,7 @@ def _files_schema(which: str) -> Schema:
 
 
 def _data() -> Schema:
-    from ..training.readers import all_readers
+    from specdsl.training.readers import all_readers
 
     variants = {}
     for name, reader in all_readers().items():
@@ -112,7 +112,7 @@ def _data() -> Schema:
 
 
 def _lr_schedule() -> Schema:
-    from ..training.schedules import schedule_schema  # the schedule registry; no TensorFlow
+    from specdsl.training.schedules import schedule_schema  # the schedule registry; no TensorFlow
 
     return schedule_schema()
 
@@ -170,7 +170,7 @@ def schema() -> Schema:
 
 
 def _any_heads() -> Schema:
-    from ..training.heads import all_head_kinds
+    from specdsl.training.heads import all_head_kinds
 
     kinds = {name: kind.schema() for name, kind in all_head_kinds().items()}
     return list_of(tagged("One output head; its kind says which keys it has.", "kind", "profile", kinds),
@@ -193,8 +193,8 @@ def _files(value: str | list[str] | None) -> tuple[str, ...]:
 
 
 def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str]) -> BodyIR:
-    from ..model import adhoc_preset
-    from ..parsing import parse_chain
+    from specdsl.language.adhoc import adhoc_preset
+    from specdsl.language.parsing import parse_chain
 
     arch = model["architecture"]
     if not isinstance(arch, str):
@@ -215,7 +215,7 @@ def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str
 def bound_point(body: BodyIR, point: dict[str, Any]) -> BodyIR:
     """The body at one point of a search-space preset: the search-free preset of that point, with the
     parameters it still declares (Capfinder's final training of a chosen point, from a native config)."""
-    from ..search import Space
+    from specdsl.language.spaces.space import Space
 
     bound = Space.from_preset(body.preset, body.params_dict()).bind(point)
     declared = bound.param_defaults()
@@ -223,7 +223,7 @@ def bound_point(body: BodyIR, point: dict[str, Any]) -> BodyIR:
 
 
 def _heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, ...]:
-    from ..training.heads import head_kind
+    from specdsl.training.heads import head_kind
 
     return tuple(head_kind(item.get("kind", "profile")).from_config(item, f"heads[{i}]", model)
                  for i, item in enumerate(items))
@@ -231,12 +231,12 @@ def _heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, 
 
 def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
     m, d, o, s, r = cfg["model"], cfg["data"], cfg["optimizer"], cfg["schedule"], cfg["runtime"]
-    from ..training.readers import get_reader
+    from specdsl.training.readers import get_reader
 
     reader = get_reader(d.get("reader", BPREVEAL_READER))
     body = _body(m, source, reader, cfg.get("inputs", {}))
     if m.get("start-from"):
-        from ..training.start_from import WHOLE_MODEL
+        from specdsl.training.start_from import WHOLE_MODEL
 
         body = replace(body, start_from=((WHOLE_MODEL, m["start-from"]),))
     reader_settings = {k.replace("-", "_"): v for k, v in d.items() if k not in ("reader", "train", "val")}

@@ -3,50 +3,27 @@
 Each kind is one module of this package named ``from_<kind>.py`` that calls :func:`register`;
 the registry finds them, so a new kind is one module: the schema (built from the shared
 key factories of :mod:`.schemas`), a ``claims`` rule for configs that do not name their
-kind, and the conversion to :class:`~specdsl.config.training_ir.TrainingIR`.
+kind, and the conversion to :class:`~specdsl.training.ir.TrainingIR`.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-from collections.abc import Callable
-from dataclasses import dataclass
+import copy
 from functools import cache
 from typing import Any
 
-from .training_ir import TrainingIR
-
-
-@dataclass(frozen=True)
-class ConfigKind:
-    name: str
-    doc: str
-    schema: Callable[[], dict[str, Any]]
-    to_ir: Callable[[dict[str, Any], str], TrainingIR]
-    claims: Callable[[Any], bool] | None = None  # recognises a config without a "kind" key
-    order: int = 99  # where docs list it
-    # A kind whose configs describe a whole pipeline rather than one training run (Capfinder's
-    # ETL → search → training → evaluation) gives it here: ``specdsl train`` and ``specdsl check``
-    # call ``pipeline.run(ir, resume=…)`` / ``pipeline.check(ir)`` instead of planning the IR.
-    pipeline: Any = None
-
-
-_KINDS: dict[str, ConfigKind] = {}
-
-
-def register(kind: ConfigKind) -> ConfigKind:
-    _KINDS[kind.name] = kind
-    return kind
+from specdsl.config.kind import _KINDS, ConfigKind, register
+from specdsl.errors import SpecError, did_you_mean
+from specdsl.schema import Schema
+from specdsl.training.ir import TrainingIR
 
 
 @cache
 def _load() -> None:
-    from . import __path__ as here
+    from specdsl.config import from_specdsl  # noqa: F401  (registers specdsl-train)
+    from specdsl.plugins import modules
 
-    for module in pkgutil.iter_modules(here):
-        if module.name.startswith("from_"):
-            importlib.import_module(f"{__package__}.{module.name}")
+    modules("config_kinds")
 
 
 def all_config_kinds() -> dict[str, ConfigKind]:
@@ -63,4 +40,45 @@ def to_training_ir(kind: str, config: dict[str, Any], source: str = "<config>") 
     return config_kind(kind).to_ir(config, source)
 
 
-__all__ = ["ConfigKind", "register", "all_config_kinds", "config_kind", "to_training_ir"]
+def config_kinds() -> tuple[str, ...]:
+    """Every config kind's name, in the order docs list them (see :mod:`.kinds`)."""
+    return tuple(all_config_kinds())
+
+
+def check_kind(kind: str) -> str:
+    """``kind`` if it names a config kind, else a SpecError with a suggestion."""
+    kinds = config_kinds()
+    if kind not in kinds:
+        raise SpecError(f"unknown config kind '{kind}'", expected="one of " + ", ".join(kinds),
+                        hint=did_you_mean(kind, kinds))
+    return kind
+
+
+def schema_of(kind: str) -> Schema:
+    """The schema itself (shared, do not mutate); :func:`schema_json` hands out copies."""
+    return _built(check_kind(kind))
+
+
+@cache
+def _built(kind: str) -> Schema:
+    return config_kind(kind).schema()
+
+
+@cache
+def _public(kind: str) -> Schema:
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if not k.startswith("x-")}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+    return clean(schema_of(kind))
+
+
+def schema_json(kind: str) -> dict[str, Any]:
+    """The JSON Schema of a config kind (for ``specdsl schema NAME --json`` and editor completion)."""
+    return copy.deepcopy(_public(kind))
+
+
+__all__ = ["ConfigKind", "register", "all_config_kinds", "config_kind", "to_training_ir", "config_kinds", "check_kind",
+           "schema_of", "schema_json"]

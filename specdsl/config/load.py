@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import Source
-from .kinds import to_training_ir
-from .reader import parse_document, read_source
-from .training_ir import TrainingIR
-from .validate import validate
+from specdsl.config.kinds import to_training_ir
+from specdsl.config.reader import parse_document, read_source
+from specdsl.config.validate import validate
+from specdsl.errors import Source
+from specdsl.training.ir import TrainingIR
 
 
 def load_config_text(text: str, name: str = "<config>", kind: str | None = None) -> TrainingIR:

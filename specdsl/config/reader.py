@@ -19,9 +19,9 @@ from typing import Any, Union
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from ..errors import Source, Span, SpecError, SpecErrors
-from ..frontend import START, STRING_ESCAPES, lark_parser, open_brackets, syntax_error, token_span
-from ..literals import number_value
+from specdsl.errors import Source, Span, SpecError, SpecErrors
+from specdsl.language.frontend import START, STRING_ESCAPES, lark_parser, open_brackets, syntax_error, token_span
+from specdsl.language.literals import number_value
 
 PathStep = Union[str, int]
 
@@ -42,6 +42,10 @@ class Node:
     def to_python(self) -> Any:
         """The plain value (dicts, lists, str, int, float, bool, None), positions dropped."""
         raise NotImplementedError  # pragma: no cover
+
+    def place(self, err: SpecError) -> SpecError:
+        """``err`` placed at its key path in this document (what the training engine calls through the IR)."""
+        return place(err, self)
 
     def child(self, step: PathStep) -> Node | None:
         """The value under a key or index, or None (scalars have no children)."""
@@ -341,3 +345,31 @@ def _syntax_error(source: Source, err: UnexpectedInput) -> SpecError:
     elif token.type in ("RBRACE", "RBRACKET") and _VALUE_START <= expected:
         error.hint = "a value is missing"
     return error
+
+
+# ---------------------------------------------------------------- errors placed at their key
+
+_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def parse_path(path: str) -> list[PathStep]:
+    return [int(index) if index else key for key, index in _STEP.findall(path)]
+
+
+def place(err: SpecError, document: Node | None) -> SpecError:
+    """``err`` with a span at its key in ``document`` (when it has a key path and no span yet)."""
+    if isinstance(err, SpecErrors):
+        for inner in err.errors:
+            place(inner, document)
+        return err
+    if document is None or err.span is not None or not err.path:
+        return err
+    steps = parse_path(err.path)
+    if not steps or document.child(steps[0]) is None:
+        return err
+    node: Any = locate(document, steps)
+    if err.file:  # keep the data file's name: the span now names the config
+        err.message = f"{err.file}: {err.message}"
+        err.file = None
+    err.span = node.span
+    return err

@@ -8,25 +8,13 @@ own module (:mod:`.kinds`); :func:`schema_of` looks it up.
 
 from __future__ import annotations
 
-import copy
-from functools import cache
 from typing import Any
 
-from ..errors import SpecError, did_you_mean
-from .head_schema import bpreveal_head_schema
-from .schema import (
-    Schema,
-    choice,
-    file_name,
-    fraction,
-    integer,
-    list_of,
-    string,
-)
+from specdsl.schema import Schema, choice, file_name, fraction, integer, list_of, string
+from specdsl.training.heads.schema import bpreveal_head_schema
 
 BPREVEAL_SOLO = "bpreveal-solo"
 SPECDSL_TRAIN = "specdsl-train"
-CAPFINDER = "capfinder"
 VERBOSITY_LEVELS = ["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"]
 OPTIMIZERS = ["adam", "adamw", "nadam", "rmsprop", "sgd"]
 
@@ -96,47 +84,3 @@ HEAD = bpreveal_head_schema()
 
 def heads() -> Schema:
     return list_of(HEAD, "The output heads, one per experiment or factor.")
-
-
-def config_kinds() -> tuple[str, ...]:
-    """Every config kind's name, in the order docs list them (see :mod:`.kinds`)."""
-    from .kinds import all_config_kinds
-
-    return tuple(all_config_kinds())
-
-
-def check_kind(kind: str) -> str:
-    """``kind`` if it names a config kind, else a SpecError with a suggestion."""
-    kinds = config_kinds()
-    if kind not in kinds:
-        raise SpecError(f"unknown config kind '{kind}'", expected="one of " + ", ".join(kinds),
-                        hint=did_you_mean(kind, kinds))
-    return kind
-
-
-def schema_of(kind: str) -> Schema:
-    """The schema itself (shared, do not mutate); :func:`schema_json` hands out copies."""
-    return _built(check_kind(kind))
-
-
-@cache
-def _built(kind: str) -> Schema:
-    from .kinds import config_kind
-
-    return config_kind(kind).schema()
-
-
-@cache
-def _public(kind: str) -> Schema:
-    def clean(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if not k.startswith("x-")}
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        return value
-    return clean(schema_of(kind))
-
-
-def schema_json(kind: str) -> dict[str, Any]:
-    """The JSON Schema of a config kind (for ``specdsl schema NAME --json`` and editor completion)."""
-    return copy.deepcopy(_public(kind))

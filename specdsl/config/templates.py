@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import textwrap
 
-from .schema import Schema, describe, one_or_both_pair, template_value
-from .schemas import schema_of
+from specdsl.config.kinds import schema_of
+from specdsl.schema import Schema, describe, one_or_both_pair, template_value
 
 _INDENT = "    "
 _WIDTH = 100

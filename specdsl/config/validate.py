@@ -19,11 +19,12 @@ from typing import Any
 from jsonschema import Draft7Validator, ValidationError
 from jsonschema.validators import extend
 
-from ..errors import SpecError, SpecErrors, did_you_mean, nearest, quoted_list
-from .checks import semantic_errors
-from .programs import foreign_program
-from .reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
-from .schema import (
+from specdsl.config.checks import semantic_errors
+from specdsl.config.kinds import check_kind, schema_of
+from specdsl.config.programs import foreign_program
+from specdsl.config.reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
+from specdsl.errors import SpecError, SpecErrors, did_you_mean, nearest, quoted_list
+from specdsl.schema import (
     FOREIGN_KEYS,
     TAG,
     TAG_DEFAULT,
@@ -34,7 +35,6 @@ from .schema import (
     one_or_both_pair,
     tagged_branch,
 )
-from .schemas import check_kind, schema_of
 
 # An integer is a number written without a point or exponent: 64.0 for epochs is a mistake worth
 # reporting, and it keeps the IR's ints ints (draft 7 alone would accept 64.0).
@@ -64,7 +64,7 @@ def detect_kind(root: Node) -> str:
     ``settings``, ``train-data`` or ``val-data``, so BPReveal files work unchanged);
     anything else is an error that says what to add.
     """
-    from .kinds import all_config_kinds
+    from specdsl.config.kinds import all_config_kinds
 
     kinds = all_config_kinds()
     if not isinstance(root, ObjectNode):

@@ -9,8 +9,8 @@ the committed files differ from what this package produces.
 Every number on the pages is computed by the pure-Python analysis when the pages
 are generated; nothing here imports TensorFlow or Keras, so regenerating is as fast
 as ``specdsl params``.  One module per page (:mod:`.language` with :mod:`.kinds`,
-:mod:`.presets` with the DeepCpG facts in :mod:`.deepcpg_notes`), shared helpers in
-:mod:`.common`.
+:mod:`.presets`, which adds the sections systems contribute, such as DeepCpG's documentation
+table), shared helpers in :mod:`.common`.
 
 Regenerate with ``python -m specdsl.docgen`` (``--check`` only compares).
 """
@@ -22,13 +22,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .deepcpg_notes import DEEPCPG_DOCS_TABLE, _how_rounded, _round_sig
-from .language import language_markdown
-from .presets import presets_markdown
+from specdsl.docgen.language import language_markdown
+from specdsl.docgen.presets import presets_markdown
 
 
 def _config_markdown() -> str:
-    from ..config import config_docs
+    from specdsl.config import config_docs
 
     return config_docs()
 
@@ -67,5 +66,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["DOCS", "DEEPCPG_DOCS_TABLE", "language_markdown", "presets_markdown", "main", "default_docs_dir",
-           "_round_sig", "_how_rounded"]
+__all__ = ["DOCS", "language_markdown", "presets_markdown", "main", "default_docs_dir"]

@@ -1,5 +1,5 @@
 """``python -m specdsl.docgen``: regenerate the generated pages."""
 
-from . import main
+from specdsl.docgen import main
 
 raise SystemExit(main())

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from ..api import analyse
-from ..errors import SpecError
-from ..lowering import LayerGraph
-from ..primitives import Shape
-from ..printer import format_scalar
-from ..registry import REQUIRED, Arg, Kind, all_kinds
-from .common import _cell, _code, _keras_layers, _n, _shape, _table
+from specdsl.api import analyse
+from specdsl.docgen.common import _cell, _code, _keras_layers, _n, _shape, _table
+from specdsl.errors import SpecError
+from specdsl.language.kinds import all_kinds
+from specdsl.language.lowering import LayerGraph
+from specdsl.language.primitives import Shape
+from specdsl.language.printer import format_scalar
+from specdsl.language.registry import REQUIRED, Arg, Kind
 
 #: makes generation raise, so its author notices and adds an entry here.
 EXAMPLE_INPUTS: dict[str, Shape] = {

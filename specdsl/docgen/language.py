@@ -10,16 +10,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..api import analyse, presets_table
-from ..limits import MAX_BLOCKS, MAX_LAYERS, MAX_NESTING, MAX_NUMBER_CHARS, MAX_SIZE
-from ..model import DEFAULT_SETTINGS
-from ..primitives import Shape
-from ..printer import format_scalar
-from ..registry import all_kinds
-from ..resources import data_dir
-from .common import GENERATED_NOTE, _cell, _code, _dims, _keras_layer, _n, _preset_source, _shape, _table
-from .kinds import _kinds_section
-from .search_spaces import search_section
+from specdsl.api import analyse, presets_table
+from specdsl.docgen.common import (
+    GENERATED_NOTE,
+    _cell,
+    _code,
+    _dims,
+    _keras_layer,
+    _n,
+    _preset_source,
+    _shape,
+    _table,
+)
+from specdsl.docgen.kinds import _kinds_section
+from specdsl.docgen.search_spaces import search_section
+from specdsl.language.adhoc import DEFAULT_SETTINGS
+from specdsl.language.kinds import all_kinds
+from specdsl.language.limits import MAX_BLOCKS, MAX_LAYERS, MAX_NESTING, MAX_NUMBER_CHARS, MAX_SIZE
+from specdsl.language.primitives import Shape
+from specdsl.language.printer import format_scalar
+from specdsl.language.resources import data_dir
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,10 @@ generated, so the page cannot drift from what ``specdsl space`` answers.
 
 from __future__ import annotations
 
-from ..parsing import parse_chain
-from ..printer import format_chain
-from ..search import Space
-from ..search.points import list_points
+from specdsl.language.parsing import parse_chain
+from specdsl.language.printer import format_chain
+from specdsl.language.spaces.points import list_points
+from specdsl.language.spaces.space import Space
 
 EXAMPLE = "conv[{16,32}@{3,5,7},pad=same]_mp[2]_{1..2}x(lstm[{16..64:16},seq=yes])_gap_dense[4,act=softmax]"
 

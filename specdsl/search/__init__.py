@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .settings import SearchResult, SearchSettings, TrialRecord
-from .space import Space
+from specdsl.language.spaces.space import Space
+from specdsl.search.settings import SearchResult, SearchSettings, TrialRecord
 
 
 def run_search(*args: Any, **kwargs: Any) -> SearchResult:
     """Search a space with a grid or a KerasTuner tuner; see :func:`specdsl.search.runner.run_search`."""
-    from .runner import run_search as _run
+    from specdsl.search.runner import run_search as _run
 
     return _run(*args, **kwargs)
 

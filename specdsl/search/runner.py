@@ -16,18 +16,18 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import SpecError
-from ..ir import Choice, Hyper
-from .settings import SearchResult, SearchSettings, TrialRecord
-from .space import Space
+from specdsl.errors import SpecError
+from specdsl.language.ir import Choice, Hyper
+from specdsl.language.spaces.space import Space
+from specdsl.search.settings import SearchResult, SearchSettings, TrialRecord
 
 FitTrial = Callable[[Any, dict, int, dict], Any]
 
 
 def training_hyperparameters(specs: Mapping[str, Any] | None) -> dict[str, Hyper]:
     """``{"learning_rate": "{1e-4~1e-2:log}"}`` → searched parameters; a plain number is a fixed value."""
-    from ..errors import Source
-    from ..parsing import parse_space
+    from specdsl.errors import Source
+    from specdsl.language.spec_files import parse_space
 
     out: dict[str, Hyper] = {}
     for name, spec in (specs or {}).items():
@@ -64,7 +64,7 @@ def run_search(space: Space, settings: SearchSettings, fit_trial: FitTrial,
     shapes = dict(input_shapes or space.input_shapes)
     space.graph(space.default_point(), shapes or None)  # a wrong input name or shape: said before Keras starts
 
-    from .tuners import SpaceHyperModel, SpaceTuner, TooManyFailures, make_oracle
+    from specdsl.search.tuners import SpaceHyperModel, SpaceTuner, TooManyFailures, make_oracle
 
     oracle = make_oracle(space, settings, shapes)
     tuner = SpaceTuner(oracle, SpaceHyperModel(space, shapes), fit_trial, settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SpecError, did_you_mean
+from specdsl.errors import SpecError, did_you_mean
 
 TUNERS = ("grid", "random_search", "bayesian_optimization", "hyperband")
 

@@ -1,4 +1,4 @@
-"""KerasTuner over a :class:`~specdsl.search.space.Space`: one hypermodel, four oracles, one tuner.
+"""KerasTuner over a :class:`~specdsl.language.spaces.space.Space`: one hypermodel, four oracles, one tuner.
 
 * :class:`SpaceHyperModel` maps KerasTuner's ``hp`` onto the space's axes: ``hp.Choice`` /
   ``hp.Int`` / ``hp.Float`` with the axes' names (so a resumed search finds its trials), each
@@ -32,12 +32,12 @@ from typing import Any
 
 import keras_tuner as kt
 
-from .. import hyper as dom
-from ..errors import SpecError
-from ..ir import Choice, Interval, Range
-from .compile import Axis
-from .settings import SearchSettings
-from .space import Conditions, Space
+from specdsl.errors import SpecError
+from specdsl.language import hyper as dom
+from specdsl.language.ir import Choice, Interval, Range
+from specdsl.language.spaces.space import Conditions, Space
+from specdsl.language.spaces.template import Axis
+from specdsl.search.settings import SearchSettings
 
 #: KerasTuner is told to allow this many failures in a row: the real limit is SpaceTuner's.
 _NO_LIMIT = 10**9
@@ -121,7 +121,7 @@ class SpaceHyperModel(kt.HyperModel):
         return values
 
     def build(self, hp: Any) -> Any:
-        from ..backend.keras_model import build_keras_model
+        from specdsl.backend.keras_model import build_keras_model
 
         arch, _extra = self.space.split(self.read(hp))
         return build_keras_model(self.space.graph(arch, self.input_shapes or None))
@@ -302,7 +302,7 @@ class SpaceTuner(kt.Tuner):
     def run_trial(self, trial: Any, *args: Any, **kwargs: Any) -> dict[str, float]:
         import keras
 
-        from ..backend.keras_model import build_keras_model
+        from specdsl.backend.keras_model import build_keras_model
 
         start = time.perf_counter()
         hp = trial.hyperparameters

@@ -4,7 +4,7 @@ Reference ``bpreveal.md`` §3 ("Adaptive counts weight"), i.e. BPReveal 5.1 ``Ap
 with aggression β = 0.3.  For a head with target fraction f:
 
 * ``on_train_begin``: λ₀ = ``counts-loss-weight`` if given, else 37 · f · ĉ (ĉ = mean counts per
-  region in the central output window, :func:`specdsl.training.data.summarize_counts`).
+  region in the central output window, :func:`specdsl.formats.bpreveal_h5.summarize_counts`).
 * ``on_epoch_end`` (E = 0, 1, … counted from the start of this ``fit``): p and c are the head's
   profile loss and *scaled* counts loss of the epoch — the **validation** values at E = 0 (the
   first training batches are huge), the **training** values afterwards::

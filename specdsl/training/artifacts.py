@@ -7,7 +7,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from ..atomic import atomic_path, atomic_write_text, default_file_mode
+from specdsl.atomic import atomic_path, atomic_write_text, default_file_mode
 
 __all__ = ["atomic_path", "atomic_write_text", "default_file_mode", "json_safe", "write_history"]
 

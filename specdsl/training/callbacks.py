@@ -9,7 +9,7 @@ from typing import Any
 
 import keras
 
-from .artifacts import write_history
+from specdsl.training.artifacts import write_history
 
 
 class StopOnNaN(keras.callbacks.Callback):
@@ -120,7 +120,7 @@ class LearningCurves(keras.callbacks.Callback):
         return row
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        from ..atomic import atomic_write_text
+        from specdsl.atomic import atomic_write_text
 
         logs = logs or {}
         for rows, prefix, path in zip(self.rows, ("", "val_"), self.paths):

@@ -21,7 +21,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from ..backend.crf import CRF, negative_log_likelihood
+from specdsl.backend.crf import CRF, negative_log_likelihood
 
 
 def _mask(y_true: Any, y_pred: Any) -> tuple[Any, Any]:

@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import SpecError
+from specdsl.errors import SpecError
 
 DEVICE_SETTINGS = ("auto", "cpu", "gpu")
 DEVICE_PATH = "runtime.device"
@@ -73,7 +73,7 @@ class Devices:
 
 
 def _backend() -> str:
-    from ..backend.quiet import import_keras
+    from specdsl.backend.quiet import import_keras
 
     return str(import_keras().backend.backend())
 
@@ -91,7 +91,7 @@ def choose_devices(setting: str = "auto", document: Any = None) -> Devices:
         if backend == "tensorflow":
             return _tf_devices(setting)
     except SpecError as err:
-        from ..config.positions import place
+        from specdsl.training.ir import place
 
         raise place(err, document) from None
     if setting == "gpu":
@@ -250,7 +250,7 @@ def check_batch_size(devices: Devices, batch_size: int, path: str = "schedule.ba
     in ``document``, the positioned config, when given)."""
     n = devices.count
     if devices.sharded_batches and batch_size % n:
-        from ..config.positions import place
+        from specdsl.training.ir import place
 
         raise place(SpecError(f"batch size {batch_size} does not split evenly over {n} devices", path=path,
                               hint=f"use a multiple of {n}, e.g. {batch_size - batch_size % n or n}"), document)

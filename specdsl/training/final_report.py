@@ -2,7 +2,7 @@
 
 After a run, heads that score their outputs (binary, multiclass, regression: see
 :meth:`HeadKind.score`) are evaluated once more on the validation set with
-:mod:`specdsl.metrics` — the same code ``specdsl deepcpg eval`` and reports use — so the
+:mod:`specdsl.training.metrics` — the same code ``specdsl deepcpg eval`` and reports use — so the
 numbers in the history are observed-labels-only and comparable across tools.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .heads import head_kind
+from specdsl.training.heads import head_kind
 
 
 def validation_scores(model: Any, val_ds: Any, plan: Any) -> dict[str, dict[str, Any]]:

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..errors import SpecError
+from specdsl.errors import SpecError
 
 
 @contextlib.contextmanager

@@ -36,7 +36,7 @@ from typing import Any
 import keras
 from keras import ops
 
-from specdsl.training.data import solo_output_names
+from specdsl.formats.bpreveal_h5 import solo_output_names
 from specdsl.training.masked import whole_batch_mean
 
 _HALF_LOG_2PI = 0.5 * math.log(2.0 * math.pi)
@@ -221,7 +221,7 @@ def solo_losses(
 
     ``loss_weights`` are ``profile-loss-weight`` for profiles and 1.0 for counts (λ is inside the
     counts loss, initialised from ``counts_weights``).  ``output_names`` defaults to
-    :func:`~specdsl.training.data.solo_output_names`.
+    :func:`~specdsl.formats.bpreveal_h5.solo_output_names`.
     """
     heads = list(head_names)
     names = list(output_names) if output_names is not None else solo_output_names(heads)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import keras
 
-from ..errors import SpecError
+from specdsl.errors import SpecError
 
 
 class BatchSchedule(keras.callbacks.Callback):

@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config.training_ir import OutputIR
+from specdsl.training.ir import OutputIR
 
 
 @dataclass(frozen=True)

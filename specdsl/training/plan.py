@@ -3,7 +3,7 @@
 Everything a user can get wrong is found here, before TensorFlow starts: files and their
 shapes (by the reader), targets that do not exist, input shapes that disagree with the data,
 lengths that do not fit (profile heads), too few examples for a batch.  The plan holds the
-lowered :class:`~specdsl.lowering.LayerGraph` with the heads attached as IR chains, so the
+lowered :class:`~specdsl.language.lowering.LayerGraph` with the heads attached as IR chains, so the
 parameter report and the built model agree, as for any spec.
 """
 
@@ -15,13 +15,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..config.training_ir import TrainingIR
-from ..errors import ImpossibleShape, SpecError, SpecErrors, quoted_list
-from ..ir import Heads, Preset, Ref
-from ..lowering import LayerGraph
-from ..model import build_graph, written_preset
-from .heads import OutputSpec, ResolvedHead, head_kind
-from .readers import Fields, Reader, get_reader
+from specdsl.errors import ImpossibleShape, SpecError, SpecErrors, quoted_list
+from specdsl.language.analysis import build_graph
+from specdsl.language.ir import Heads, Preset, Ref
+from specdsl.language.lowering import LayerGraph
+from specdsl.language.model import written_preset
+from specdsl.training.heads import OutputSpec, ResolvedHead, head_kind
+from specdsl.training.ir import TrainingIR
+from specdsl.training.readers import Fields, Reader, get_reader
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _ordered_outputs(heads: list[ResolvedHead]) -> list[OutputSpec]:
 
 def make_plan(ir: TrainingIR) -> Plan:
     """Resolve and check everything; no TensorFlow.  Errors point at the config key they concern."""
-    from ..config.positions import place
+    from specdsl.training.ir import place
 
     try:
         return _make_plan(ir)
@@ -142,7 +143,7 @@ def make_plan(ir: TrainingIR) -> Plan:
 
 def _check_start_from(ir: TrainingIR) -> None:
     """A whole trained model named in the config must be there before anything is built."""
-    from .start_from import WHOLE_MODEL
+    from specdsl.training.start_from import WHOLE_MODEL
 
     for part, path in ir.body.start_from:
         if part == WHOLE_MODEL and not Path(path).is_file():
@@ -175,7 +176,7 @@ def _output_problems(ir: TrainingIR) -> list[SpecError]:
     or hide its files; a place that cannot be written would fail after the run (nothing is created)."""
     import os
 
-    from .paths import Paths
+    from specdsl.training.paths import Paths
 
     place, key = ir.output.place, ir.output.path
     if ir.output.style == "prefix" and (place.endswith(("/", os.sep)) or os.path.isdir(place)):

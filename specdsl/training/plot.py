@@ -6,7 +6,7 @@ import json
 import math
 from pathlib import Path
 
-from ..errors import SpecError
+from specdsl.errors import SpecError
 
 _SKIP = {"config", "counts-loss-weight", "learning_rate", "outputs", "validation-scores"}
 

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..atomic import WriteError
-from ..config.training_ir import TrainingIR
-from ..errors import SpecError
-from .artifacts import write_history
-from .heads import head_kind
-from .paths import Paths
-from .plan import Plan, make_plan
+from specdsl.atomic import WriteError
+from specdsl.errors import SpecError
+from specdsl.training.artifacts import write_history
+from specdsl.training.heads import head_kind
+from specdsl.training.ir import TrainingIR
+from specdsl.training.paths import Paths
+from specdsl.training.plan import Plan, make_plan
 
 EXIT_INTERRUPTED = 130
 
@@ -74,7 +74,7 @@ def prepare(ir: TrainingIR) -> Plan:
 
 def _make_output_folder(paths: Paths, ir: TrainingIR) -> None:
     """Create the output folder; the plan has already checked that it can be written."""
-    from ..config.positions import place
+    from specdsl.training.ir import place
 
     try:
         paths.folder.mkdir(parents=True, exist_ok=True)
@@ -99,8 +99,8 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     ``extra_callbacks`` run after the run's own (a hook for notebooks and for tests that
     simulate a crash or a Ctrl+C at a chosen epoch).
     """
-    from .devices import check_batch_size, choose_devices
-    from .lock import run_lock
+    from specdsl.training.devices import check_batch_size, choose_devices
+    from specdsl.training.lock import run_lock
 
     plan = plan or make_plan(ir)
     devices = choose_devices(ir.runtime.device, ir.document)  # a missing GPU is refused before anything is written
@@ -113,7 +113,7 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
 
 def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: bool, console: Any,
                 extra_callbacks: Sequence[Any]) -> RunResult:
-    from .run_state import Backup, sweep_leftovers
+    from specdsl.training.run_state import Backup, sweep_leftovers
 
     sweep_leftovers(paths.written())
     backup = Backup(paths.backup)
@@ -127,7 +127,7 @@ def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: 
             + (f"; the run finished ({done} epoch(s) in {paths.history})" if done else ""),
             hint="train without --resume to start a new run", path=ir.output.path)
 
-    from ..backend.quiet import import_keras
+    from specdsl.backend.quiet import import_keras
 
     keras = import_keras()
     if ir.runtime.seed is not None:
@@ -148,7 +148,7 @@ def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: 
 
 def _set_trainability(model: Any, plan: Plan) -> None:
     """DeepCpG's rules: not-trainable patterns first, trainable ones re-enable; output layers always train."""
-    from .plan import layer_matches
+    from specdsl.training.plan import layer_matches
 
     rules = plan.ir.trainability
     outputs = {o.layer for o in plan.outputs}
@@ -205,13 +205,13 @@ def _compiled_model(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: 
     Returns the model and, on resume, the best epoch's weights (which the checkpoint is
     rewritten from, so it matches the committed state whatever a kill left).
     """
-    from ..backend.keras_model import bind_losses, build_keras_model
-    from .run_state import save_checkpoint
+    from specdsl.backend.keras_model import bind_losses, build_keras_model
+    from specdsl.training.run_state import save_checkpoint
 
     ir = plan.ir
     model = build_keras_model(plan.graph)
     if ir.body.start_from:
-        from .start_from import start_from
+        from specdsl.training.start_from import start_from
 
         start_from(model, ir, {o.layer for o in plan.outputs})
     _set_trainability(model, plan)
@@ -234,9 +234,9 @@ def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, be
                validating: bool) -> tuple[list[Any], _Monitors]:
     """The run's callbacks, in the order their end-of-epoch work depends on: the monitors, then head
     callbacks (which may rewrite the monitors' ``best``), the history, then the commit of it all."""
-    from .callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
-    from .progress import RichProgress
-    from .run_state import Checkpointer
+    from specdsl.training.callbacks import HistoryWriter, LearningCurves, StopOnNaN, TrainingStopper
+    from specdsl.training.progress import RichProgress
+    from specdsl.training.run_state import Checkpointer
 
     ir, schedule = plan.ir, plan.ir.schedule
     monitor = "val_loss" if validating else "loss"
@@ -247,7 +247,7 @@ def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, be
     callbacks: list[Any] = [nan_guard, early]
     plateau = None
     if schedule.lr_schedule:  # an entry of the schedule registry (Capfinder's plateau, cyclic, sgdr)
-        from .schedules import schedule_callback
+        from specdsl.training.schedules import schedule_callback
 
         scheduled = schedule_callback(dict(schedule.lr_schedule), monitor)
         callbacks.append(scheduled)
@@ -289,9 +289,9 @@ def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, be
 
 def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state: Any, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
-    from ..backend.keras_model import save_model
-    from .data_errors import surfaced
-    from .devices import adapt_dataset, training_devices
+    from specdsl.backend.keras_model import save_model
+    from specdsl.formats.data_errors import surfaced
+    from specdsl.training.devices import adapt_dataset, training_devices
 
     ir, schedule = plan.ir, plan.ir.schedule
     seed = 0 if ir.runtime.seed is None else ir.runtime.seed
@@ -323,7 +323,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
         model.set_weights(watch.early.best_weights)
     final = delivered(model, keras)  # outside the devices' scope: scores take batches of any size
     if not interrupted:
-        from .final_report import validation_scores
+        from specdsl.training.final_report import validation_scores
 
         scores = validation_scores(final, val_raw, plan)
         if scores:
@@ -331,7 +331,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
     save_model(final, paths.model)
     write_history(paths.history, history)
     if paths.plot is not None and history.get("loss"):
-        from .plot import plot_history
+        from specdsl.training.plot import plot_history
 
         plot_history(paths.history, paths.plot)
     files = [f for kind_name, rhs in plan.heads_by_kind().items()

@@ -25,9 +25,9 @@ from typing import Any
 
 import keras
 
-from ..atomic import WriteError, atomic_path, atomic_write_text
-from ..errors import SpecError
-from .artifacts import json_safe
+from specdsl.atomic import WriteError, atomic_path, atomic_write_text
+from specdsl.errors import SpecError
+from specdsl.training.artifacts import json_safe
 
 STATE = "state.json"
 VERSION = 1
@@ -210,7 +210,7 @@ def sweep_leftovers(files: list[Path]) -> list[Path]:
 
 def save_checkpoint(model: Any, path: Path) -> None:
     """The best epoch's model with its compile state (for users who look at it mid-run)."""
-    from ..backend.keras_model import save_model
+    from specdsl.backend.keras_model import save_model
 
     save_model(model, path)
 

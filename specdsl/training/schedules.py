@@ -21,8 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.schema import Schema, choice, constant, integer, number, obj
-from ..errors import SpecError, did_you_mean
+from specdsl.errors import SpecError, did_you_mean
+from specdsl.schema import Schema, choice, constant, integer, number, obj
 
 CYCLIC_MODES = ("triangular", "triangular2", "exp_range")
 
@@ -132,7 +132,7 @@ def _make_plateau(s: dict[str, Any], monitor: str) -> Any:
 
 
 def _make_cyclic(s: dict[str, Any], monitor: str) -> Any:
-    from .lr_callbacks import BatchSchedule
+    from specdsl.training.lr_callbacks import BatchSchedule
 
     base, top = float(s.get("base_lr", 1e-3)), float(s.get("max_lr", 5e-2))
     factor, mode, gamma = float(s.get("step_size_factor", 8)), str(s.get("mode", "triangular2")), \
@@ -142,7 +142,7 @@ def _make_cyclic(s: dict[str, Any], monitor: str) -> Any:
 
 
 def _make_sgdr(s: dict[str, Any], monitor: str) -> Any:
-    from .lr_callbacks import BatchSchedule
+    from specdsl.training.lr_callbacks import BatchSchedule
 
     keys = {"min_lr": float(s.get("min_lr", 1e-3)), "max_lr": float(s.get("max_lr", 2e-3)),
             "lr_decay": float(s.get("lr_decay", 0.9)), "cycle_length": int(s.get("cycle_length", 5)),
@@ -184,7 +184,7 @@ def snake_case_keys(name: str) -> dict[str, Schema]:
 
 def schedule_schema() -> Schema:
     """``schedule.lr-schedule`` in a ``specdsl-train`` config: one object, its ``kind`` names the entry."""
-    from ..config.schema import tagged
+    from specdsl.schema import tagged
 
     variants = {name: obj(f"{name} schedule", f"{entry.doc}.", {
         "kind": constant("Which schedule.", name, optional=name == "plateau"), **entry.properties()})

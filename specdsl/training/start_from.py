@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import SpecError
+from specdsl.errors import SpecError
 
 # A whole trained model (``model.start-from``): its output layers are copied too.
 WHOLE_MODEL = "model"
@@ -38,7 +38,7 @@ def start_from(model: Any, ir: Any, output_layers: set[str]) -> list[str]:
     model's.  A whole model (:data:`WHOLE_MODEL`) gives every layer it shares with this one.
     Returns the names of the layers copied.
     """
-    from ..backend.keras_model import load_model
+    from specdsl.backend.keras_model import load_model
 
     copied = []
     for part, path in ir.body.start_from:

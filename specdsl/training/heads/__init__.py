@@ -4,7 +4,7 @@ An entry says everything the run needs to know about one kind of head, so a new 
 one module here, not edits across the run, the data pipeline, the losses and the plot:
 
 * its config-schema fragment (an item of ``heads`` in ``specdsl-train`` configs) and how a
-  config item becomes a :class:`~specdsl.config.training_ir.HeadIR`;
+  config item becomes a :class:`~specdsl.training.ir.HeadIR`;
 * :meth:`HeadKind.resolve`: its outputs — the layers it adds after the body (as IR chains,
   so the parameter report and the built model agree), their names, and the reader field
   each output's target comes from — checked against what the reader found in the files;
@@ -27,10 +27,10 @@ import pkgutil
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...config.schema import Schema
-from ...config.training_ir import HeadIR
-from ...errors import SpecError, did_you_mean
-from ...ir import Chain
+from specdsl.errors import SpecError, did_you_mean
+from specdsl.language.ir import Chain
+from specdsl.schema import Schema
+from specdsl.training.ir import HeadIR
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class HeadKind:
         """A defaults-applied config item → the IR; the kind's own keys become its settings.
 
         ``model`` is the config's model section, for kinds whose outputs depend on it."""
-        from ...config.training_ir import settings
+        from specdsl.training.ir import settings
 
         values = {k.replace("-", "_"): tuple(v) if isinstance(v, list) else v for k, v in item.items()
                   if k not in ("kind", "head-name")}
@@ -114,7 +114,7 @@ class HeadKind:
     scores = False  # whether :meth:`score` rates this kind's outputs after a run
 
     def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
-        """Metrics of one output on the validation data (:mod:`specdsl.metrics`)."""
+        """Metrics of one output on the validation data (:mod:`specdsl.training.metrics`)."""
         raise NotImplementedError
 
 

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config.head_schema import head_name
-from ...config.schema import Schema, choice, constant, list_of, number, obj, string
-from ...config.training_ir import HeadIR
-from ...errors import SpecError
-from ...parsing import parse_chain
-from ...printer import format_scalar
-from . import HeadKind, OutputSpec, ResolvedHead, layer_name, register
-from .selection import select_targets
+from specdsl.errors import SpecError
+from specdsl.language.parsing import parse_chain
+from specdsl.language.printer import format_scalar
+from specdsl.schema import Schema, choice, constant, list_of, number, obj, string
+from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
+from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.selection import select_targets
+from specdsl.training.ir import HeadIR
 
 DECODERS = ("crf", "softmax")
 
@@ -87,7 +87,7 @@ class LabelsHead(HeadKind):
     def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
         import numpy as np
 
-        from ...metrics import multiclass_metrics
+        from specdsl.training.metrics import multiclass_metrics
 
         y_pred = np.asarray(y_pred)
         if rh.head.get("decoder", "crf") == "crf":
@@ -103,10 +103,10 @@ class LabelsHead(HeadKind):
         out = rh.outputs[0]
         weight = {out.layer: float(rh.head.get("loss_weight", 1.0))}
         if rh.head.get("decoder", "crf") == "crf":
-            from ..crf import CRFNegLogLikelihood, ViterbiAccuracy
+            from specdsl.training.crf import CRFNegLogLikelihood, ViterbiAccuracy
 
             return {out.layer: CRFNegLogLikelihood(out.layer)}, weight, {out.layer: [ViterbiAccuracy(name="acc")]}
-        from ..masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
+        from specdsl.training.masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
 
         return {out.layer: MaskedSparseCrossentropy()}, weight, {out.layer: [ObservedSparseAccuracy(name="acc")]}
 

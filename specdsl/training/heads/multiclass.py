@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config.head_schema import head_name
-from ...config.schema import Schema, boolean, constant, list_of, number, obj, string
-from ...config.training_ir import HeadIR
-from ...errors import SpecError
-from ...parsing import parse_chain
-from . import HeadKind, OutputSpec, ResolvedHead, layer_name, register
-from .selection import class_weights, select_targets
+from specdsl.errors import SpecError
+from specdsl.language.parsing import parse_chain
+from specdsl.schema import Schema, boolean, constant, list_of, number, obj, string
+from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
+from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.selection import class_weights, select_targets
+from specdsl.training.ir import HeadIR
 
 
 class MulticlassHead(HeadKind):
@@ -58,18 +58,18 @@ class MulticlassHead(HeadKind):
     scores = True
 
     def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
-        from ...metrics import multiclass_metrics
+        from specdsl.training.metrics import multiclass_metrics
 
         return multiclass_metrics(y_true.ravel(), y_pred.reshape(len(y_pred), -1), list(rh.head.get("classes")))
 
     def after_run(self, heads: list[ResolvedHead], plan: Any, paths: Any, history: dict[str, Any]) -> list[Any]:
         """The workshop's accuracy and loss pictures, named by learning rate and dropout."""
-        from ...workshop.curves import classifier_curves
+        from specdsl.training.curves import classifier_curves
 
         return classifier_curves(self.name, plan, paths, history)
 
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
-        from ..masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
+        from specdsl.training.masked import MaskedSparseCrossentropy, ObservedSparseAccuracy
 
         out = rh.outputs[0]
         return ({out.layer: MaskedSparseCrossentropy(class_weights=rh.state.get("class_weights"))},

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...config.head_schema import bpreveal_head_schema
-from ...config.schema import Schema
-from ...errors import SpecError
-from ...parsing import parse_chain
-from . import HeadKind, OutputSpec, ResolvedHead, register
+from specdsl.errors import SpecError
+from specdsl.language.parsing import parse_chain
+from specdsl.schema import Schema
+from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, register
+from specdsl.training.heads.schema import bpreveal_head_schema
 
 DEFAULT_OUTPUT_FILTER_WIDTH = 75
 
@@ -34,7 +34,7 @@ class ProfileHead(HeadKind):
     doc = "BPReveal's profile (multinomial NLL over positions) + log-counts (λ·MSE) head"
 
     def schema(self) -> Schema:
-        from ...config.schema import constant
+        from specdsl.schema import constant
 
         return bpreveal_head_schema({"kind": constant("This head's kind; a head without one is a profile head.",
                                                       "profile", optional=True)})
@@ -48,7 +48,7 @@ class ProfileHead(HeadKind):
         """
         from dataclasses import replace
 
-        from ...config.training_ir import settings
+        from specdsl.training.ir import settings
 
         model = model or {}
         width = model.get("output-filter-width", DEFAULT_OUTPUT_FILTER_WIDTH)
@@ -78,7 +78,7 @@ class ProfileHead(HeadKind):
 
     def check_graph(self, heads: list[ResolvedHead], plan: Any) -> None:
         """The profile window: as configured (checked against the network), else what the network gives."""
-        from ...lengths import check_lengths, lengths_for_input
+        from specdsl.language.lengths import check_lengths, lengths_for_input
 
         length = plan.input_shapes["sequence"][0]
         wanted = heads[0].head.get("output_length")
@@ -91,7 +91,7 @@ class ProfileHead(HeadKind):
 
     def prepare(self, heads: list[ResolvedHead], plan: Any) -> None:
         """ĉ and empty windows from the files (one pass each)."""
-        from ..data import summarize_counts
+        from specdsl.formats.bpreveal_h5 import summarize_counts
 
         data = plan.ir.data
         jitter = int(data.get("max_jitter", 0))
@@ -115,7 +115,7 @@ class ProfileHead(HeadKind):
                                        if total else 0.0)
 
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
-        from ..losses import LossMean, MultinomialNLL, ReweightableMSE
+        from specdsl.training.losses import LossMean, MultinomialNLL, ReweightableMSE
 
         head = rh.head
         initial = head.get("counts_loss_weight")
@@ -128,7 +128,7 @@ class ProfileHead(HeadKind):
         return losses, weights, {name: [LossMean(loss)] for name, loss in losses.items()}
 
     def callbacks(self, heads: list[ResolvedHead], ctx: Any) -> list[Any]:
-        from ..adaptive import AdaptiveCountsLossWeight, AdaptiveHead
+        from specdsl.training.adaptive import AdaptiveCountsLossWeight, AdaptiveHead
 
         adaptive = [AdaptiveHead(rh.head.name, rh.state["counts_loss"], rh.outputs[0].layer, rh.outputs[1].layer,
                                  frac_target=rh.head.get("counts_loss_frac_target"),
@@ -142,7 +142,7 @@ class ProfileHead(HeadKind):
         return [callback]
 
     def history_extra(self, callbacks: list[Any]) -> dict[str, Any]:
-        from ..adaptive import AdaptiveCountsLossWeight
+        from specdsl.training.adaptive import AdaptiveCountsLossWeight
 
         out: dict[str, Any] = {}
         for cb in callbacks:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ...config.head_schema import head_name
-from ...config.schema import Schema, constant, number, obj
-from ...config.training_ir import HeadIR
-from ...parsing import parse_chain
-from . import HeadKind, OutputSpec, ResolvedHead, layer_name, register
-from .binary import _targets_schema
-from .selection import select_targets
+from specdsl.language.parsing import parse_chain
+from specdsl.schema import Schema, constant, number, obj
+from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
+from specdsl.training.heads.binary import _targets_schema
+from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.selection import select_targets
+from specdsl.training.ir import HeadIR
 
 
 class RegressionHead(HeadKind):
@@ -39,12 +39,12 @@ class RegressionHead(HeadKind):
     scores = True
 
     def score(self, rh: ResolvedHead, y_true: Any, y_pred: Any) -> dict[str, Any]:
-        from ...metrics import regression_metrics
+        from specdsl.training.metrics import regression_metrics
 
         return regression_metrics(y_true.ravel(), y_pred.ravel())
 
     def compile_parts(self, rh: ResolvedHead) -> tuple[dict, dict, dict]:
-        from ..masked import MaskedMSE, ObservedMAE
+        from specdsl.training.masked import MaskedMSE, ObservedMAE
 
         weight = float(rh.head.get("loss_weight", 1.0))
         return ({o.layer: MaskedMSE() for o in rh.outputs}, {o.layer: weight for o in rh.outputs},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ...errors import SpecError, did_you_mean, quoted_list
+from specdsl.errors import SpecError, did_you_mean, quoted_list
 
 
 def select_targets(patterns: Sequence[str], available: Sequence[str], *, limit: int | None, head: str,

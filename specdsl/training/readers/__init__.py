@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from ...config.schema import Schema
-from ...errors import SpecError, did_you_mean
+from specdsl.errors import SpecError, did_you_mean
+from specdsl.schema import Schema
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ class Reader:
 
     def bind_inputs(self, preset: Any, model: dict[str, Any], mapping: dict[str, str]) -> tuple[Any, ...]:
         """The model's inputs bound to fields: ``inputs`` map, else the reader's aliases, else the name."""
-        from ...config.training_ir import InputIR
+        from specdsl.training.ir import InputIR
 
         unknown = sorted(set(mapping) - {i.name for i in preset.inputs})
         if unknown:

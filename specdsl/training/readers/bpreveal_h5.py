@@ -1,4 +1,4 @@
-"""``bpreveal-h5``: BPReveal's ``prepareTrainingData`` files (see :mod:`specdsl.training.data`).
+"""``bpreveal-h5``: BPReveal's ``prepareTrainingData`` files (see :mod:`specdsl.formats.bpreveal_h5`).
 
 Fields: ``sequence`` (input-length × 4) and, per profile head i, ``profile/i`` (output-length ×
 num-tasks) and ``logcounts/i`` (1).  The jitter is baked into the files; ``max-jitter`` says
@@ -11,11 +11,12 @@ from typing import Any
 
 import numpy as np
 
-from ...config.schema import Schema, integer
-from ...errors import SpecError
-from ..data import BASES, SEQUENCE, check_dataset, make_dataset
-from ..heads.profile import counts_field, profile_field
-from . import Fields, Reader, files_of, register
+from specdsl.errors import SpecError
+from specdsl.formats.bpreveal_h5 import BASES, SEQUENCE, check_dataset
+from specdsl.schema import Schema, integer
+from specdsl.training.heads.profile import counts_field, profile_field
+from specdsl.training.profile_stream import make_dataset
+from specdsl.training.readers import Fields, Reader, files_of, register
 
 
 def _profile_heads(ir: Any) -> list[Any]:

@@ -30,11 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from ...config.schema import Schema, integer, list_of, string
-from ...errors import SpecError, quoted_list
-from ..data_errors import record
-from . import Fields, Reader, files_of, register
-from .validate import CPG_DIST, CPG_LABEL, CPG_STATE, DNA_CODES, Rule, checked
+from specdsl.errors import SpecError, quoted_list
+from specdsl.formats.block_checks import CPG_DIST, CPG_LABEL, CPG_STATE, DNA_CODES, Rule, checked
+from specdsl.formats.data_errors import record
+from specdsl.schema import Schema, integer, list_of, string
+from specdsl.training.readers import Fields, Reader, files_of, register
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ...errors import SpecError
-from . import files_of
+from specdsl.errors import SpecError
+from specdsl.training.readers import files_of
 
 # (positions of the batch's examples, a seed for this batch) → one array per field
 Fetch = Callable[[np.ndarray, int], Mapping[str, np.ndarray]]

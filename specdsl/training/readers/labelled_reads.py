@@ -1,4 +1,4 @@
-"""``labelled-reads``: reads with one label per base (``reads.h5``, :mod:`specdsl.tranquillyzer.readsfile`).
+"""``labelled-reads``: reads with one label per base (``reads.h5``, :mod:`specdsl.formats.reads_h5`).
 
 Fields: ``tokens`` (length,) int32, A C G T N = 1..5 and 0 at padding, for the model's token
 input; ``labels`` (length,) int32 label ids, −1 at padding, for a ``labels`` head.  Reads have
@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from ...config.schema import Schema, number
-from ...errors import SpecError
-from . import Fields, Reader, files_of, register
+from specdsl.errors import SpecError
+from specdsl.schema import Schema, number
+from specdsl.training.readers import Fields, Reader, files_of, register
 
 TOKENS, LABELS = "tokens", "labels"
 BLOCK = 1024  # reads read from disk at once
@@ -42,7 +42,7 @@ class Span:
 
 
 def _open(path: str) -> Any:
-    from ...tranquillyzer.readsfile import open_reads
+    from specdsl.formats.reads_h5 import open_reads
 
     return open_reads(path, check_values=False)
 
@@ -122,7 +122,7 @@ class LabelledReads(Reader):
         return Fields({TOKENS: ((None,), "int32")}, {LABELS: (None,)}, {"label_names": first.label_names})
 
     def check(self, plan: Any, role: str) -> int:
-        from ...tranquillyzer.readsfile import open_reads
+        from specdsl.formats.reads_h5 import open_reads
 
         names = plan.fields.facts["label_names"]
         for path in files_of(plan, role):

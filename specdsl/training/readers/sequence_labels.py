@@ -2,7 +2,7 @@
 
 Sequences come from FASTA files (one sample per record) or the workshop's one-hot CSVs (one
 sample per file; a folder of them); both kinds may be mixed.  Labels come from CSVs with a
-``sample`` column and one column per output (:mod:`specdsl.workshop.labels`): by default the
+``sample`` column and one column per output (:mod:`specdsl.formats.labels_csv`): by default the
 file beside each source named after it (``isolates/train.fa`` → ``isolates/train.labels.csv``),
 or those listed under ``labels``.  Samples and label rows must match exactly, both ways.
 
@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from ...config.schema import Schema, either, file_name, list_of
-from ...errors import SpecError
-from . import Fields, Reader, register
+from specdsl.errors import SpecError
+from specdsl.schema import Schema, either, file_name, list_of
+from specdsl.training.readers import Fields, Reader, register
 
 FIELD = "sequence"
 ROLES = ("train", "val")
@@ -56,7 +56,7 @@ class SequenceLabels(Reader):
 
     def labelled(self, ir: Any) -> Any:
         """Sample sets and label rows of the training and validation files (checked; cached below)."""
-        from ...workshop.samples import check_length, labels_for, match_labels, open_samples
+        from specdsl.formats.samples import check_length, labels_for, match_labels, open_samples
 
         data = ir.data
         if not data.train:
@@ -110,7 +110,7 @@ class SequenceLabels(Reader):
     # ------------------------------------------------------------------ reading
 
     def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        from .indexed import indexed_batches
+        from specdsl.training.readers.indexed import indexed_batches
 
         found = plan.fields.facts["labelled"]
         samples = found.sets[role]

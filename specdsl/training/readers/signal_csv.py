@@ -1,9 +1,9 @@
 """``signal-csv``: Capfinder's cap signal CSVs (``read_id,cap_class,timeseries``), one read per row.
 
 The files Capfinder's ``extract-cap-signal`` writes (``data__<cap>.csv``, one class each) and
-the processed train/val/test files of a Capfinder run (:mod:`specdsl.capfinder.etl`) are the
+the processed train/val/test files of a Capfinder run (:mod:`specdsl.systems.capfinder.etl`) are the
 same format, so a ``specdsl-train`` config trains on either.  Every row is checked before
-TensorFlow starts (:mod:`specdsl.capfinder.signals`: header, fields, a whole-number
+TensorFlow starts (:mod:`specdsl.formats.signal_csv`: header, fields, a whole-number
 ``cap_class`` ≥ 0, a non-empty signal of finite numbers), each problem reported as
 ``FILE:LINE``.
 
@@ -23,9 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from ...config.schema import Schema, choice, integer, number
-from ...errors import SpecError
-from . import Fields, Reader, register
+from specdsl.errors import SpecError
+from specdsl.schema import Schema, choice, integer, number
+from specdsl.training.readers import Fields, Reader, register
 
 FIELD = "signal"
 TARGET = "cap_class"
@@ -61,7 +61,7 @@ class SignalCsv(Reader):
 
     def indexes(self, ir: Any, role: str) -> list[Any]:
         """Every file of ``role`` checked and indexed (remembered until a file changes)."""
-        from ...capfinder.signals import index_signals
+        from specdsl.formats.signal_csv import index_signals
 
         files = ir.data.train if role == "train" else ir.data.val
         if not files:
@@ -99,9 +99,9 @@ class SignalCsv(Reader):
     # ------------------------------------------------------------------ reading
 
     def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        from ...capfinder.signals import batch as read_batch
-        from ...capfinder.signals import time_warp
-        from .indexed import indexed_batches
+        from specdsl.formats.signal_csv import batch as read_batch
+        from specdsl.formats.signal_csv import time_warp
+        from specdsl.training.readers.indexed import indexed_batches
 
         ir = plan.ir
         indexes = self.indexes(ir, role)

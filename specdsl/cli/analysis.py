@@ -1,0 +1,179 @@
+"""Verbs that read the language only: presets, params, space, check, length, kinds (no TensorFlow, no Keras)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from specdsl.console import console as _console
+from specdsl.errors import SpecError
+
+
+def _add_binding_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--input", "-i", action="append", default=[], metavar="[NAME=]SHAPE",
+                   help="input shape such as 1001x4 (NAME= for a multi-input preset); repeatable")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset parameter, e.g. --set dna_wlen=501; repeatable")
+
+
+def _pipeline_of(path: str) -> tuple[Any, Any] | None:
+    """(the kind's pipeline, the IR) for a config whose kind runs a whole pipeline, else None."""
+    from specdsl.config import load_config
+    from specdsl.config.kinds import config_kind
+
+    ir = load_config(path)
+    pipeline = config_kind(ir.kind).load_pipeline()
+    return (pipeline, ir) if pipeline is not None else None
+
+
+def cmd_presets(args: argparse.Namespace) -> int:
+    from specdsl import api
+    from specdsl.language.report import preset_summary
+
+    rows = [preset_summary(p, g) for p, g in api.presets_table(args.family)]
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    from rich.table import Table
+
+    table = Table(title="specdsl presets", title_justify="left")
+    for col in ("name", "family", "inputs", "params", "spec"):
+        table.add_column(col, justify="right" if col == "params" else "left", overflow="fold")
+    for r in rows:
+        ins = ", ".join(f"{k} {'x'.join('?' if d is None else str(d) for d in v)}" for k, v in r["inputs"].items())
+        table.add_row(r["name"], r["family"], ins, f"{r['params']:,}", r["spec"] or "(graph)")
+    _console().print(table)
+    return 0
+
+
+def cmd_params(args: argparse.Namespace) -> int:
+    from specdsl import api
+    from specdsl.language.report import graph_report, render_graph_report
+
+    graph = api.analyse(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
+    report = graph_report(graph)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        render_graph_report(report, _console())
+    return 0
+
+
+def cmd_space(args: argparse.Namespace) -> int:
+    from specdsl import api
+    from specdsl.language.spaces.points import list_points
+    from specdsl.language.spaces.report import render_space, space_report
+
+    if args.limit < 0:
+        raise SpecError(f"must be ≥ 0, not {args.limit}", path="--limit")
+    space = api.space(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
+    listing = list_points(space, args.limit, max_params=args.max_params, sample=args.sample, seed=args.seed)
+    report = space_report(space, listing, args.max_params)
+    if args.json:
+        print(json.dumps(report, indent=2, ensure_ascii=False))
+    else:
+        render_space(report, _console())
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from specdsl import api
+    from specdsl.language.primitives import format_shape
+
+    if api.is_config_path(args.spec):
+        if args.set or args.input:
+            raise SpecError("--set and --input apply to specs, not to training configs", path="--set/--input",
+                            hint="put the values in the config")
+        pipeline = _pipeline_of(args.spec)
+        if pipeline is not None:  # a config kind that describes a whole pipeline (Capfinder's)
+            print(pipeline[0].check_ir(pipeline[1]))
+            return 0
+        plan = api.check_config(args.spec)
+        outs = ", ".join(o.display for o in plan.outputs)
+        print(f"ok: {args.spec}: {plan.ir.kind} config; model {plan.graph.name}, {plan.graph.total:,} parameters; "
+              f"outputs {outs}; {plan.examples['train']:,} training and {plan.examples['val']:,} validation "
+              f"examples ({plan.ir.data.reader})")
+        return 0
+    for graph in api.check(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input)):
+        outs = ", ".join(f"{k} {format_shape(v)}" for k, v in graph.output_shapes().items())
+        print(f"ok: {graph.name}: {graph.total:,} parameters; outputs {outs}")
+    return 0
+
+
+def cmd_length(args: argparse.Namespace) -> int:
+    from specdsl import api
+    from specdsl.language.lengths import input_for_output, lengths_for_input
+    from specdsl.language.model import resolve_target
+
+    preset = resolve_target(args.spec)
+    params = api.parse_settings(args.set)
+    if args.output_length is not None:
+        answer = input_for_output(preset, args.output_length, params)
+    else:
+        answer = lengths_for_input(preset, args.input_length, params)
+    outs = ", ".join(f"{k} {v}" for k, v in answer.outputs.items())
+    rf = answer.receptive_field
+    print(f"input-length {answer.input_length} → output-length {outs}"
+          + (f"; receptive field {rf} bp" if rf else ""))
+    return 0
+
+
+def cmd_kinds(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from specdsl.language.kinds import all_kinds
+
+    table = Table(title="layer kinds", title_justify="left")
+    for col in ("kind", "aliases", "arguments", "what it is"):
+        table.add_column(col, overflow="fold")
+    for kind in all_kinds().values():
+        named = {p for pos in kind.positional for p in (pos if isinstance(pos, tuple) else (pos,))}
+        opts = ", ".join(a.name for a in kind.args if a.name not in named)
+        sig = kind.signature() + (f" ; {opts}" if opts else "")
+        aliases = ", ".join(kind.aliases + tuple(kind.shorthands))
+        table.add_row(kind.name, aliases, sig, kind.doc)
+    _console().print(table)
+    return 0
+
+
+def add_verbs(sub: Any) -> None:
+    p = sub.add_parser("presets", help="list the named presets")
+    p.add_argument("--family", "-f", help="only this family, e.g. deepcpg-dna")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_presets)
+
+    p = sub.add_parser("params", help="per-layer shapes, parameter counts and MACs (no TensorFlow)")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="architecture string, preset name or .spec file")
+    _add_binding_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_params)
+
+    p = sub.add_parser("space", help="a search space's axes, exact size and points with their params and MACs "
+                                     "(no TensorFlow)")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="architecture string with {…}, preset name or .spec file")
+    _add_binding_args(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--limit", "-n", type=int, default=10, metavar="N", help="list up to N points (default 10)")
+    p.add_argument("--max-params", type=int, metavar="N", help="list only points with at most N parameters")
+    p.add_argument("--sample", action="store_true", help="random points instead of the first ones in grid order")
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    p.set_defaults(func=cmd_space)
+
+    p = sub.add_parser("check", help="validate a spec, or a training config completely (schema, lengths, data "
+                                     "files) without training; exit 0 when it is valid")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE|CONFIG.json")
+    _add_binding_args(p)
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("length", help="input length ↔ output length of a profile model (like lengthCalc)")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--output-length", type=int, metavar="N", help="find the input length for this output")
+    group.add_argument("--input-length", type=int, metavar="N", help="find the output length for this input")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a preset parameter, e.g. --set layers=8")
+    p.set_defaults(func=cmd_length)
+
+    p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
+    p.set_defaults(func=cmd_kinds)
