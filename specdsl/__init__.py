@@ -9,8 +9,7 @@ explicitly.
 """
 
 from specdsl.backend.custom_objects import register_custom_objects, register_when_keras_loads
-
-__version__ = "0.1.0"
+from specdsl.version import __version__  # noqa: E402
 
 register_when_keras_loads()
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import importlib.util
 import sys
 import warnings
 from collections.abc import Sequence
@@ -71,6 +70,8 @@ class _AfterKerasImport:  # a meta-path finder (only find_spec is needed; import
     def find_spec(self, fullname: str, path: Sequence[str] | None, target: Any = None) -> Any:
         if fullname != "keras" or self._asking:
             return None
+        import importlib.util
+
         self._asking = True
         try:
             spec = importlib.util.find_spec("keras")

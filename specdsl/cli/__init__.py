@@ -32,9 +32,7 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     then builds six subparsers instead of every verb and every system's (a few tens of ms)."""
     import importlib
 
-    from specdsl import __version__
-    from specdsl.cli import systems
-    from specdsl.plugins import modules
+    from specdsl.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="specdsl",
@@ -49,6 +47,9 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
         importlib.import_module(f"specdsl.cli.{name}").add_verbs(sub)
     if owner is not None:
         return parser
+    from specdsl.cli import systems
+    from specdsl.plugins import modules
+
     for verbs in modules("verbs"):
         verbs.add_verb(sub)
     systems.add_groups(sub)
@@ -56,15 +57,19 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from specdsl.cli.systems import run, system_call
-
     argv = list(sys.argv[1:] if argv is None else argv)
-    call = system_call(argv)
+    first = next((a for a in argv if not a.startswith("-")), None)
+    call = None
+    if not any(first in verbs for verbs in CORE_VERBS.values()):  # a system's command line, perhaps
+        from specdsl.cli.systems import system_call
+
+        call = system_call(argv)
     if call is not None:
+        from specdsl.cli.systems import run
+
         debug, rest = call
         args = argparse.Namespace(debug=debug, func=lambda _a: run(rest[0], rest[1], rest[2:]))
     else:
-        first = next((a for a in argv if not a.startswith("-")), None)
         args = build_parser(first).parse_args(argv)
     if not args.debug:  # TensorFlow's C++ start-up chatter is not for users
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

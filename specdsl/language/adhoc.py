@@ -5,7 +5,6 @@ from __future__ import annotations
 from specdsl.errors import Span
 from specdsl.language.ir import Block, Chain, Choice, Hyper, InputDecl, Node, ParamDecl, Preset, Ref, Repeat, Var
 from specdsl.language.kinds import all_kinds
-from specdsl.language.parsing import parse_chain
 
 DEFAULT_SETTINGS = (("dropout", 0.0), ("l1", 0.0), ("l2", 0.0))
 
@@ -13,7 +12,10 @@ DEFAULT_SETTINGS = (("dropout", 0.0), ("l1", 0.0), ("l2", 0.0))
 def adhoc_preset(text: str, chain: Chain | None = None, *, shape: tuple | None = None,
                  input_name: str = "input", node_name: str = "") -> Preset:
     """Wrap a bare architecture string as a one-input preset (model-wide settings default to 0)."""
-    chain = chain if chain is not None else parse_chain(text)
+    if chain is None:
+        from specdsl.language.parsing import parse_chain  # the parser (and Lark) only for a string
+
+        chain = parse_chain(text)
     first = _first_block(chain)
     dtype = all_kinds()[first.kind].input_dtype if first else "float32"
     if shape is None:

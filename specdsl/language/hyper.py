@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import random
-from decimal import Decimal
 from typing import Any
 
 from specdsl.language.ir import Block, Chain, Choice, Domain, Hyper, Interval, Preset, Range, Repeat, Var
@@ -26,7 +25,9 @@ from specdsl.language.ir import Block, Chain, Choice, Domain, Hyper, Interval, P
 COUNT_WORDS = "a whole number ≥ 0"
 
 
-def _dec(x: int | float) -> Decimal:
+def _dec(x: int | float) -> Any:
+    from decimal import Decimal  # only searched ranges need exact steps
+
     return Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
 
 

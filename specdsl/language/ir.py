@@ -208,3 +208,32 @@ class Preset:
             if node.chain.items:
                 return node.chain
         return None
+
+
+def most_copies(times: int | Var | Hyper) -> int:
+    """The largest count a repeat can have: its number, the largest of a searched count, 1 for a ``$name``."""
+    if isinstance(times, int):
+        return times
+    if isinstance(times, Hyper):
+        domain = times.domain
+        if isinstance(domain, Choice):
+            return max((o for o in domain.options if isinstance(o, int)), default=1)
+        if isinstance(domain, Range) and isinstance(domain.high, int):
+            return domain.high
+    return 1
+
+
+def block_count(chain: Chain) -> int:
+    """Blocks of ``chain`` once every repeat is expanded, nested strings (``each[...]``) included.
+
+    Linear in the size of the IR (a repeat is counted, never expanded), so a
+    ``1000000000x(fc[1])`` is refused before anything is built.  A searched count counts
+    as its largest value.
+    """
+    total = 0
+    for item in chain.items:
+        if isinstance(item, Repeat):
+            total += most_copies(item.times) * block_count(item.body)
+        else:
+            total += 1 + sum(block_count(v) for _, v in item.args if isinstance(v, Chain))
+    return total

@@ -27,11 +27,11 @@ from specdsl.language.ir import (
     Repeat,
     Use,
     Var,
+    block_count,
 )
 from specdsl.language.kinds import all_kinds
 from specdsl.language.limits import MAX_BLOCKS
 from specdsl.language.lowering import LayerGraph, Tensor, lower_chain
-from specdsl.language.parsing import block_count
 from specdsl.language.presets import find_preset, get_preset
 from specdsl.language.primitives import Shape
 from specdsl.language.printer import format_hyper

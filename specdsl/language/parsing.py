@@ -25,7 +25,7 @@ from specdsl.language.frontend import (
     tree_span,
 )
 from specdsl.language.hyper import COUNT_WORDS
-from specdsl.language.ir import (
+from specdsl.language.ir import (  # noqa: F401  (used here and re-exported)
     Block,
     Chain,
     Choice,
@@ -34,6 +34,8 @@ from specdsl.language.ir import (
     Range,
     Repeat,
     Var,
+    block_count,
+    most_copies,
 )
 from specdsl.language.kinds import lookup
 from specdsl.language.limits import MAX_BLOCKS
@@ -167,35 +169,6 @@ class _ChainReader:
 
 def _describe_signature(kind: Kind) -> str:
     return f"{kind.name}[{kind.signature()}]" + (f", e.g. {kind.example}" if kind.example else "")
-
-
-def most_copies(times: int | Var | Hyper) -> int:
-    """The largest count a repeat can have: its number, the largest of a searched count, 1 for a ``$name``."""
-    if isinstance(times, int):
-        return times
-    if isinstance(times, Hyper):
-        domain = times.domain
-        if isinstance(domain, Choice):
-            return max((o for o in domain.options if isinstance(o, int)), default=1)
-        if isinstance(domain, Range) and isinstance(domain.high, int):
-            return domain.high
-    return 1
-
-
-def block_count(chain: Chain) -> int:
-    """Blocks of ``chain`` once every repeat is expanded, nested strings (``each[...]``) included.
-
-    Linear in the size of the IR (a repeat is counted, never expanded), so a
-    ``1000000000x(fc[1])`` is refused before anything is built.  A searched count counts
-    as its largest value.
-    """
-    total = 0
-    for item in chain.items:
-        if isinstance(item, Repeat):
-            total += most_copies(item.times) * block_count(item.body)
-        else:
-            total += 1 + sum(block_count(v) for _, v in item.args if isinstance(v, Chain))
-    return total
 
 
 def _too_many_blocks(count: int, span: Span | None) -> LimitExceeded:

@@ -10,7 +10,7 @@ from pathlib import Path
 from specdsl.errors import SpecError, did_you_mean
 from specdsl.language.ir import Preset
 from specdsl.language.resources import data_dir
-from specdsl.language.spec_files import parse_spec_file
+from specdsl.language.spec_cache import parse_cached
 
 
 def load_spec_file(path: str | Path) -> list[Preset]:
@@ -21,7 +21,7 @@ def load_spec_file(path: str | Path) -> list[Preset]:
         raise SpecError("no such file", file=str(path)) from None
     except OSError as err:
         raise SpecError(f"cannot read the file: {err.strerror}", file=str(path)) from None
-    return parse_spec_file(text, str(path))
+    return parse_cached(text, str(path))
 
 
 @lru_cache(maxsize=1)
