@@ -66,6 +66,10 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # the same quiet for both sides; no effect on timing
+    # An installed package runs from its bytecode; a shell that disables writing it would make
+    # both sides compile their own modules from source on every run, which no user pays for.
+    # The untimed first run of each command writes the bytecode.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 

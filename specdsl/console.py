@@ -11,7 +11,7 @@ def console(stderr: bool = False) -> Any:
     from rich.console import Console
 
     width = None if sys.stdout.isatty() else 200
-    return Console(stderr=stderr, highlight=False, soft_wrap=False, width=width)
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, emoji=False, width=width)
 
 
 __all__ = ["console"]

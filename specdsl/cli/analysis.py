@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import Any
 
 from specdsl.console import console as _console
@@ -33,7 +32,7 @@ def cmd_presets(args: argparse.Namespace) -> int:
 
     rows = [preset_summary(p, g) for p, g in api.presets_table(args.family)]
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(_json_text(rows))
         return 0
     from rich.table import Table
 
@@ -54,7 +53,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     graph = api.analyse(args.spec, api.parse_settings(args.set), api.parse_inputs(args.input))
     report = graph_report(graph)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(_json_text(report))
     else:
         render_graph_report(report, _console())
     return 0
@@ -71,7 +70,7 @@ def cmd_space(args: argparse.Namespace) -> int:
     listing = list_points(space, args.limit, max_params=args.max_params, sample=args.sample, seed=args.seed)
     report = space_report(space, listing, args.max_params)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
+        print(_json_text(report))
     else:
         render_space(report, _console())
     return 0
@@ -177,3 +176,10 @@ def add_verbs(sub: Any) -> None:
 
     p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
     p.set_defaults(func=cmd_kinds)
+
+
+def _json_text(value: object) -> str:
+    """``--json`` output (json is imported only when asked for: the table path never needs it)."""
+    import json
+
+    return json.dumps(value, indent=2, ensure_ascii=False)

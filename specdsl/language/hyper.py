@@ -16,8 +16,10 @@ give 0.30000000000000004, and KerasTuner's own float steps drop the 0.5).
 from __future__ import annotations
 
 import math
-import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # only an annotation here; the search imports random when it samples
+    import random
 
 from specdsl.language.ir import Block, Chain, Choice, Domain, Hyper, Interval, Preset, Range, Repeat, Var
 
