@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from specdsl.console import console as _console
+from specdsl.console import Column, Table, printer
 from specdsl.errors import SpecError
 
 
@@ -34,15 +34,11 @@ def cmd_presets(args: argparse.Namespace) -> int:
     if args.json:
         print(_json_text(rows))
         return 0
-    from rich.table import Table
-
-    table = Table(title="specdsl presets", title_justify="left")
-    for col in ("name", "family", "inputs", "params", "spec"):
-        table.add_column(col, justify="right" if col == "params" else "left", overflow="fold")
+    table = Table(["name", "family", "inputs", Column("params", "right"), "spec"], title="specdsl presets")
     for r in rows:
         ins = ", ".join(f"{k} {'x'.join('?' if d is None else str(d) for d in v)}" for k, v in r["inputs"].items())
         table.add_row(r["name"], r["family"], ins, f"{r['params']:,}", r["spec"] or "(graph)")
-    _console().print(table)
+    printer().print(table)
     return 0
 
 
@@ -55,7 +51,7 @@ def cmd_params(args: argparse.Namespace) -> int:
     if args.json:
         print(_json_text(report))
     else:
-        render_graph_report(report, _console())
+        render_graph_report(report, printer())
     return 0
 
 
@@ -72,7 +68,7 @@ def cmd_space(args: argparse.Namespace) -> int:
     if args.json:
         print(_json_text(report))
     else:
-        render_space(report, _console())
+        render_space(report, printer())
     return 0
 
 
@@ -119,20 +115,16 @@ def cmd_length(args: argparse.Namespace) -> int:
 
 
 def cmd_kinds(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
     from specdsl.language.kinds import all_kinds
 
-    table = Table(title="layer kinds", title_justify="left")
-    for col in ("kind", "aliases", "arguments", "what it is"):
-        table.add_column(col, overflow="fold")
+    table = Table(["kind", "aliases", "arguments", "what it is"], title="layer kinds")
     for kind in all_kinds().values():
         named = {p for pos in kind.positional for p in (pos if isinstance(pos, tuple) else (pos,))}
         opts = ", ".join(a.name for a in kind.args if a.name not in named)
         sig = kind.signature() + (f" ; {opts}" if opts else "")
         aliases = ", ".join(kind.aliases + tuple(kind.shorthands))
         table.add_row(kind.name, aliases, sig, kind.doc)
-    _console().print(table)
+    printer().print(table)
     return 0
 
 

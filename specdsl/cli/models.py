@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from specdsl.cli.analysis import _add_binding_args
-from specdsl.console import console as _console
+from specdsl.console import printer
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -41,7 +41,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.output:
         write_predictions(args.output, predictions)
     if args.verbose:
-        _console().print(prediction_table(predictions))
+        printer().print(prediction_table(predictions))
     elif not args.output:
         sys.stdout.write(predictions.csv_text())
     if args.output:
@@ -59,9 +59,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
         sys.stdout.write(report_json(result.as_dict()))
     else:
-        console = _console()
-        for table in evaluation_tables(result):
-            console.print(table)
+        printer().print(*evaluation_tables(result))
     if args.output:
         files = write_evaluation(result, args.output)
         print("wrote " + ", ".join(str(f) for f in files), file=sys.stderr)

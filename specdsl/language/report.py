@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specdsl.language.ir import Concat, Preset, Ref
 from specdsl.language.lowering import LayerGraph
 from specdsl.language.primitives import PRIMITIVES, Shape, format_shape
 from specdsl.language.printer import format_chain
+
+if TYPE_CHECKING:
+    from specdsl.console import Printer
 
 
 def layer_type(prim: str, config: dict | None = None) -> str:
@@ -74,13 +77,13 @@ def human(n: int | None) -> str:
 TABLE_ROWS = 400  # a table longer than this shows its head and tail (every layer is in --json)
 
 
-def render_graph_report(report: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
+def render_graph_report(report: dict[str, Any], out: Printer) -> None:
+    """The layer table and its totals: every cell verbatim (``act[gelu]`` stays ``act[gelu]``)."""
+    from specdsl.console import Column, Table, styled
 
-    table = Table(title=f"{report['model']}", title_justify="left", show_lines=False)
-    for col, justify in (("layer", "left"), ("type", "left"), ("output shape", "left"),
-                         ("params", "right"), ("MACs", "right"), ("from spec", "left")):
-        table.add_column(col, justify=justify, no_wrap=col != "from spec")
+    table = Table([Column("layer", wrap=False), Column("type", wrap=False), Column("output shape", wrap=False),
+                   Column("params", "right", wrap=False), Column("MACs", "right", wrap=False), Column("from spec")],
+                  title=f"{report['model']}")
     for name, info in report["inputs"].items():
         table.add_row(name, "InputLayer", format_shape(tuple(info["shape"])), "0", "0", f"input ({info['dtype']})")
     layers = report["layers"]
@@ -88,24 +91,24 @@ def render_graph_report(report: dict[str, Any], console: Any) -> None:
     shown = layers if not skipped else layers[:TABLE_ROWS // 2] + layers[-TABLE_ROWS // 2:]
     for i, row in enumerate(shown):
         if skipped and i == TABLE_ROWS // 2:
-            table.add_row(f"… {skipped:,} more layers", "", "", "", "", "[dim]all of them: --json[/dim]")
-        where = f"{row['spec']}" + (f"  [dim]@{row['line']}:{row['column']}[/dim]" if row["line"] else "")
+            table.add_row(f"… {skipped:,} more layers", "", "", "", "", styled(("all of them: --json", "dim")))
+        where = styled(row["spec"], (f"  @{row['line']}:{row['column']}", "dim")) if row["line"] else row["spec"]
         table.add_row(row["name"], row["type"], format_shape(tuple(row["output_shape"])),
                       f"{row['params']:,}", human(row["macs"]), where)
-    console.print(table)
-    console.print(
-        f"total params: [bold]{report['total']:,}[/bold]  "
-        f"(trainable {report['trainable']:,}, non-trainable {report['non_trainable']:,}; "
-        f"{report['total'] * 4 / 1024 ** 2:.2f} MiB as float32)"
-    )
     macs = report["macs"]
-    console.print(f"MACs per example: {'unknown (a length is ?)' if macs is None else f'{macs:,} ({human(macs)})'}"
-                  "  [dim](1 MAC = one multiply-accumulate; FLOPs ≈ 2 × MACs)[/dim]")
     outs = ", ".join(f"{k} {format_shape(tuple(v))}" for k, v in report["outputs"].items())
     ins = ", ".join(f"{k} {format_shape(tuple(v['shape']))}" for k, v in report["inputs"].items())
-    console.print(f"inputs: {ins}   outputs: {outs}")
+    out.print(
+        table,
+        styled("total params: ", (f"{report['total']:,}", "bold"),
+               f"  (trainable {report['trainable']:,}, non-trainable {report['non_trainable']:,}; "
+               f"{report['total'] * 4 / 1024 ** 2:.2f} MiB as float32)"),
+        styled(f"MACs per example: {'unknown (a length is ?)' if macs is None else f'{macs:,} ({human(macs)})'}",
+               ("  (1 MAC = one multiply-accumulate; FLOPs ≈ 2 × MACs)", "dim")),
+        f"inputs: {ins}   outputs: {outs}",
+    )
     if report.get("note"):
-        console.print(f"note: {report['note']}")
+        out.print(f"note: {report['note']}")
 
 
 def chain_input_shape(preset: Preset, graph: LayerGraph) -> Shape | None:

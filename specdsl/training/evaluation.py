@@ -84,15 +84,12 @@ def _cell(value: Any) -> str:
 
 
 def evaluation_tables(ev: Evaluation) -> list[Any]:
-    """Rich tables: the metrics per output, then a confusion matrix per multi-class output."""
-    from rich.table import Table
+    """The metrics per output, then a confusion matrix per multi-class output (names shown verbatim)."""
+    from specdsl.console import Column, Table
 
     title = f"{ev.model} on {ev.samples:,} samples (binary calls above {ev.threshold:g})"
-    table = Table(title=title, title_justify="left", min_width=len(title))
-    table.add_column("output")
-    table.add_column("labelled", justify="right")
-    for _, title in SHOWN:
-        table.add_column(title, justify="right")
+    table = Table(["output", Column("labelled", "right"), *(Column(head, "right") for _, head in SHOWN)],
+                  title=title)
     for out in ev.outputs:
         m = ev.metrics[out.name]
         values = [m.get(key) for key, _ in SHOWN]
@@ -105,10 +102,7 @@ def evaluation_tables(ev: Evaluation) -> list[Any]:
             continue
         cm = ev.metrics[out.name]["confusion"]
         title = f"{out.name}: confusion matrix (rows true, columns predicted)"
-        matrix = Table(title=title, title_justify="left", min_width=len(title))
-        matrix.add_column("true \\ predicted")
-        for name in out.classes:
-            matrix.add_column(name, justify="right")
+        matrix = Table(["true \\ predicted", *(Column(name, "right") for name in out.classes)], title=title)
         for name, row in zip(out.classes, cm):
             matrix.add_row(name, *(f"{int(v):,}" for v in row))
         tables.append(matrix)

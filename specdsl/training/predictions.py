@@ -222,9 +222,9 @@ def write_predictions(path: str | Path, predictions: Predictions) -> Path:
 
 
 def prediction_table(predictions: Predictions) -> Any:
-    """A rich table of the same calls and probabilities: one row per output when there are more outputs
+    """A table of the same calls and probabilities: one row per output when there are more outputs
     than samples (one isolate, 13 drugs), else one row per sample."""
-    from rich.table import Table
+    from specdsl.console import Column, Table
 
     cells: dict[str, list[str]] = {}
     for out in predictions.outputs:
@@ -237,17 +237,12 @@ def prediction_table(predictions: Predictions) -> Any:
     title = "predictions: call (probability)"
     if any(out.kind == "binary" for out in predictions.outputs):
         title += f"; binary calls are 1 above {predictions.threshold:g}"
-    table = Table(title=title, title_justify="left", min_width=len(title))
     if len(cells) > len(predictions.samples):
-        table.add_column("output")
-        for sample in predictions.samples:
-            table.add_column(sample, justify="right")
+        table = Table(["output", *(Column(sample, "right") for sample in predictions.samples)], title=title)
         for name, values in cells.items():
             table.add_row(name, *values)
     else:
-        table.add_column("sample")
-        for name in cells:
-            table.add_column(name, justify="right")
+        table = Table(["sample", *(Column(name, "right") for name in cells)], title=title)
         for i, sample in enumerate(predictions.samples):
             table.add_row(sample, *(values[i] for values in cells.values()))
     return table

@@ -75,8 +75,11 @@ class RichProgress(keras.callbacks.Callback):
         terms = [f"{_short(k)} {v:.4g}" for k, v in sorted(logs.items())
                  if not k.endswith("_loss") and isinstance(v, (int, float))]
         extra = f"  lr {float(lr):.3g}" if lr is not None else ""
-        self.console.print(f"[bold]epoch {epoch + 1}/{self.epochs}[/bold]  {'  '.join(main)}{extra}  "
-                           f"{time.monotonic() - self._start:.1f}s\n    [dim]{'  '.join(terms)}[/dim]")
+        from specdsl.console import styled
+
+        self.console.print(styled((f"epoch {epoch + 1}/{self.epochs}", "bold"),
+                                  f"  {'  '.join(main)}{extra}  {time.monotonic() - self._start:.1f}s\n    ",
+                                  ("  ".join(terms), "dim")).to_rich())
 
     def on_train_end(self, logs: dict | None = None) -> None:
         if self._progress is not None:

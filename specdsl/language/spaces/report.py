@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from specdsl.language.ir import Hyper
 from specdsl.language.report import human
 from specdsl.language.spaces.points import Listing
 from specdsl.language.spaces.space import Space
+
+if TYPE_CHECKING:
+    from specdsl.console import Printer
 
 
 def _magnitude(n: int) -> str:
@@ -38,39 +41,36 @@ def space_report(space: Space, listing: Listing, max_params: int | None = None) 
     }
 
 
-def render_space(report: dict[str, Any], console: Any) -> None:
-    from rich.table import Table
+def render_space(report: dict[str, Any], out: Printer) -> None:
+    """The space's axes and its first points; every architecture string verbatim."""
+    from specdsl.console import Column, Table, styled
 
     shown = ", ".join(f"{k}={v}" for k, v in report["params"].items())
     size, cont = report["size"], report["continuous"]
     magnitude = _magnitude(size)
-    console.print(f"[bold]{report['space']}[/bold]" + (f" ({shown})" if shown else "")
-                  + f": {len(report['axes'])} axes, [bold]{report['size_text']}[/bold] points"
-                  + (f" ({magnitude})" if magnitude else "")
-                  + (f" × {len(cont)} continuous ax{'is' if len(cont) == 1 else 'es'} ({', '.join(cont)})"
-                     if cont else ""))
-    table = Table(title="axes", title_justify="left")
-    for col in ("axis", "values, where, when"):
-        table.add_column(col, overflow="fold")
+    out.print(styled((report["space"], "bold"), (f" ({shown})" if shown else "")
+                     + f": {len(report['axes'])} axes, ", (report["size_text"], "bold"), " points"
+                     + (f" ({magnitude})" if magnitude else "")
+                     + (f" × {len(cont)} continuous ax{'is' if len(cont) == 1 else 'es'} ({', '.join(cont)})"
+                        if cont else "")))
+    table = Table(["axis", "values, where, when"], title="axes")
     for axis in report["axes"]:
         table.add_row(axis["name"], axis["describes"])
-    console.print(table)
+    out.print(table)
     if report["extras"]:
-        console.print("training hyperparameters (no layer uses them; a search passes them to fit_trial): "
-                      + ", ".join(report["extras"]))
+        out.print("training hyperparameters (no layer uses them; a search passes them to fit_trial): "
+                  + ", ".join(report["extras"]))
     order = "in grid order from point 0" if report["order"] == "grid" else "random"
     budget = f", {report['over_budget']:,} over {report['max_params']:,} params" if report["max_params"] else ""
-    console.print(f"points ({order}): {report['scanned']:,} analysed, {len(report['points']):,} listed, "
-                  f"{report['pruned']:,} pruned for impossible shapes{budget}"
-                  + ("; continuous axes at their lower bound" if cont and report["order"] == "grid" else ""))
+    out.print(f"points ({order}): {report['scanned']:,} analysed, {len(report['points']):,} listed, "
+              f"{report['pruned']:,} pruned for impossible shapes{budget}"
+              + ("; continuous axes at their lower bound" if cont and report["order"] == "grid" else ""))
     for reason in report["pruned_because"]:
-        console.print(f"  pruned: {reason}")
+        out.print(f"  pruned: {reason}")
     if not report["points"]:
         return
-    points = Table(show_header=True)
-    for col, justify in (("#", "right"), ("params", "right"), ("MACs", "right"), ("architecture", "left")):
-        points.add_column(col, justify=justify, overflow="fold")
+    points = Table([Column("#", "right"), Column("params", "right"), Column("MACs", "right"), "architecture"])
     for p in report["points"]:
         points.add_row("" if p["index"] is None else f"{p['index']:,}", f"{p['params']:,}", human(p["macs"]),
                        p["architecture"])
-    console.print(points)
+    out.print(points)

@@ -78,6 +78,7 @@ def _finished(p: Path) -> bool:
 
 def main(argv: list[str]) -> int:
     from specdsl.console import console as _console
+    from specdsl.console import styled
     from specdsl.training.session import run_training
 
     args = build_parser().parse(argv)
@@ -95,7 +96,7 @@ def main(argv: list[str]) -> int:
     for variant in grid:
         p = prefix(args.output_dir, variant)
         varying = ", ".join(f"{k}={v}" for k, v in variant.raw().items())
-        console.print(f"[bold]{variant.name}[/bold] ({variant.idx + 1} of {len(grid)}): {varying}")
+        console.print(styled((variant.name, "bold"), f" ({variant.idx + 1} of {len(grid)}): {varying}").to_rich())
         if args.resume and _finished(p):
             console.print(f"  already trained ({p}.keras): kept")
             continue

@@ -48,9 +48,9 @@ def _predict(args: object) -> int:
         write_predictions(args.output, predictions)  # type: ignore[attr-defined]
         print(f"wrote {args.output}", file=sys.stderr)  # type: ignore[attr-defined]
     if args.verbose or not args.output:  # type: ignore[attr-defined]
-        from specdsl.console import console as _console
+        from specdsl.console import printer
 
-        _console().print(prediction_table(predictions))
+        printer().print(prediction_table(predictions))
     return 0
 
 
