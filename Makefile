@@ -35,6 +35,8 @@ demo: $(STAMP)
 	$(BIN)/specdsl deepcpg train $(DCPG)/data/c1_*.h5 $(DCPG)/data/c2_*.h5 --val_files $(DCPG)/data/c3_*.h5 \
 		--dna_model CnnL1h128 --cpg_model RnnL1 --joint_model JointL1h512 \
 		--nb_epoch 4 --learning_rate 0.002 --l1_decay 0 --l2_decay 0 --batch_size 64 -o $(DCPG)/model
+	$(BIN)/specdsl presets examples/my_models.spec
+	$(BIN)/specdsl train examples/spec_file_train.json
 	$(BIN)/specdsl deepcpg eval $(DCPG)/data/c3_*.h5 --model_files $(DCPG)/model \
 		--out_report $(DCPG)/eval/report.tsv --out_data $(DCPG)/eval/data.h5
 	$(BIN)/specdsl deepcpg eval-export $(DCPG)/eval/data.h5 -o $(DCPG)/eval/profiles -f bedGraph

@@ -92,8 +92,10 @@ def decode(model: Any, inputs: Any, batch_size: int = 32) -> Any:
     return _decode(model, inputs, batch_size)
 
 
-def presets_table(family: str | None = None) -> list[tuple[Any, LayerGraph]]:
-    presets = all_presets()
+def presets_table(family: str | None = None, files: Iterable[str] = ()) -> list[tuple[Any, LayerGraph]]:
+    """Every built-in preset, or with ``files`` only the presets those spec files define (in file order)."""
+    files = list(files)
+    presets = spec_file_presets(files) if files else all_presets()
     if family:
         families = sorted({p.family for p in presets})
         chosen = [p for p in presets if p.family.lower() == family.lower()]
@@ -102,6 +104,20 @@ def presets_table(family: str | None = None) -> list[tuple[Any, LayerGraph]]:
                             hint=did_you_mean(family, families))
         presets = chosen
     return [(p, build_graph(p)) for p in presets]
+
+
+def spec_file_presets(files: Iterable[str]) -> list[Any]:
+    """The presets of these spec files, in order; a built-in preset's name given instead is told apart."""
+    from specdsl.language.presets import find_preset, load_spec_file
+
+    out = []
+    for name in files:
+        if not Path(name).exists() and find_preset(name) is not None:
+            raise SpecError(f"'{name}' is a built-in preset, not a spec file",
+                            expected="spec files (FILE.spec); without them, every built-in preset is listed",
+                            hint=f"'specdsl params {name}' shows that preset layer by layer")
+        out += load_spec_file(name)
+    return out
 
 
 CONFIG_SUFFIXES = (".json", ".jsonc")

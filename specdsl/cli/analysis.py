@@ -30,11 +30,12 @@ def cmd_presets(args: argparse.Namespace) -> int:
     from specdsl import api
     from specdsl.language.report import preset_summary
 
-    rows = [preset_summary(p, g) for p, g in api.presets_table(args.family)]
+    rows = [preset_summary(p, g) for p, g in api.presets_table(args.family, args.files)]
     if args.json:
         print(_json_text(rows))
         return 0
-    table = Table(["name", "family", "inputs", Column("params", "right"), "spec"], title="specdsl presets")
+    title = f"presets of {', '.join(args.files)}" if args.files else "specdsl presets"
+    table = Table(["name", "family", "inputs", Column("params", "right"), "spec"], title=title)
     for r in rows:
         ins = ", ".join(f"{k} {'x'.join('?' if d is None else str(d) for d in v)}" for k, v in r["inputs"].items())
         table.add_row(r["name"], r["family"], ins, f"{r['params']:,}", r["spec"] or "(graph)")
@@ -129,7 +130,10 @@ def cmd_kinds(args: argparse.Namespace) -> int:
 
 
 def add_verbs(sub: Any) -> None:
-    p = sub.add_parser("presets", help="list the named presets")
+    p = sub.add_parser("presets", help="list the built-in presets, or those of your spec files")
+    p.add_argument("files", nargs="*", metavar="FILE.spec",
+                   help="list only the presets these spec files define (the built-in ones are not shown then); "
+                        "without files, every built-in preset")
     p.add_argument("--family", "-f", help="only this family, e.g. deepcpg-dna")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_presets)

@@ -58,7 +58,8 @@ class _Rules:
             item = s["items"]
             noun = item.get("title", key)
             name = f"{noun}-list"
-            return "[" + self.define(name, lambda: f"{self.value(noun, item, parent)}«, <{name}>»") + "]"
+            inner = self.define(name, lambda: f"{self.value(noun, item, parent)}«, <{name}>»")
+            return f"[«{inner}»]" if s.get("minItems", 0) == 0 else f"[{inner}]"  # «…»: may be empty
         if kind == "string" and "title" in s:
             return f"<{s['title'].replace(' ', '-')}>"
         if kind == "string" and s.get("format") == "file-name":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from specdsl.config.reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
+from specdsl.config.reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate, place
 from specdsl.config.schemas import SPECDSL_TRAIN
 from specdsl.errors import SpecError, did_you_mean, quoted_list
 
@@ -63,9 +63,12 @@ def _architecture_string(root: Node) -> list[SpecError]:
     node = scalar_at(root, ["model", "architecture"], str)
     if node is None or not str(node.value).strip():
         return []
+    from specdsl.language.model import spec_file_target
     from specdsl.language.parsing import parse_chain  # the layer registry; still no TensorFlow
 
     text = str(node.value)
+    if spec_file_target(text.strip()) is not None:  # "my.spec:PromCnn": a preset of a spec file
+        return _resolved(root, text, ["model", "architecture"])[1]
     raw = node.span.text()
     # Column of the string's first character; exact unless escapes changed the length.
     at = (node.span.line, node.span.column + 1) if raw[1:-1] == text else (node.span.line, node.span.column)
@@ -73,22 +76,30 @@ def _architecture_string(root: Node) -> list[SpecError]:
         parse_chain(text, node.span.source, at)
     except SpecError as err:
         err.path = err.path or "model.architecture"
-        if _find_preset(text.strip()) is not None:  # a preset name where a string was expected
+        if _resolved(root, text.strip(), [])[0] is not None:  # a preset name where a string was expected
             err.hint = f'{text.strip()} is a preset: write "architecture": {{"preset": "{text.strip()}"}}'
         return [err]
     return []
 
 
-def _find_preset(name: str) -> Any:
-    from specdsl.language.presets import find_preset
+def _resolved(root: Node, name: str, path: list[PathStep]) -> tuple[Any, list[SpecError]]:
+    """The preset ``name`` written at ``path`` (:mod:`.user_presets`), or the problem placed there; nothing
+    when a bare name cannot be looked up because a listed spec file is broken (that check says why)."""
+    from specdsl.config.user_presets import ConfigPresets
 
-    return find_preset(name)
+    presets = ConfigPresets.of_document(root)
+    if presets.blocked(name):
+        return None, []
+    try:
+        return presets.find(name, format_path(path) or ""), []
+    except SpecError as err:
+        return None, [place(err, root)]
 
 
-def _preset_names() -> list[str]:
-    from specdsl.language.presets import all_presets
+def _spec_files(root: Node) -> list[SpecError]:
+    from specdsl.config.user_presets import ConfigPresets
 
-    return [p.name for p in all_presets()]
+    return [place(err, root) for err in ConfigPresets.of_document(root).listing_errors()]
 
 
 def _preset(root: Node) -> list[SpecError]:
@@ -96,11 +107,10 @@ def _preset(root: Node) -> list[SpecError]:
     name = scalar_at(root, ["model", "architecture", "preset"], str)
     if not isinstance(arch, ObjectNode) or name is None:
         return []
-    preset = _find_preset(str(name.value))
-    path = ["model", "architecture"]
+    path: list[PathStep] = ["model", "architecture"]
+    preset, problems = _resolved(root, str(name.value), path + ["preset"])
     if preset is None:
-        return [SpecError(f"unknown preset '{name.value}'", span=name.span, path=format_path(path + ["preset"]),
-                          hint=did_you_mean(str(name.value), _preset_names()) or "run 'specdsl presets'")]
+        return problems
     params = arch.child("params")
     out = _point(preset, params, arch.child("point"), path)
     if not isinstance(params, ObjectNode):
@@ -168,8 +178,11 @@ _CHECKS: list[Check] = [
     Check("Head names are all different.", (SPECDSL_TRAIN,), unique_head_names),
     Check("An architecture string is parsed: layer names and arguments are checked against the layer registry.",
           (SPECDSL_TRAIN,), _architecture_string),
-    Check("A preset must exist, and params may only name that preset's parameters, each with a value of its "
-          "type (a number, a whole number, or a name).", (SPECDSL_TRAIN,), _preset),
+    Check("Every file under spec-files exists (relative to the config file's folder) and is a valid spec file.",
+          (SPECDSL_TRAIN,), _spec_files),
+    Check("A preset must exist (built in, in one of spec-files, or FILE.spec:NAME), and params may only name "
+          "that preset's parameters, each with a value of its type (a number, a whole number, or a name).",
+          (SPECDSL_TRAIN,), _preset),
 ]
 
 

@@ -44,6 +44,46 @@ In the grammars below, `«...»` marks an optional part; keys may come in any or
 """
 
 
+_SPEC_FILES = """\
+## Presets from your own spec files
+
+A `specdsl-train` config trains a preset you wrote in a spec file (see
+[language.md](language.md#4-spec-files)) as it trains a built-in one. Name it with its file, or list
+the file under `spec-files` and use its bare name:
+
+```json
+{
+  "kind": "specdsl-train",
+  "output-prefix": "out/methyl",
+  "spec-files": ["my_models.spec"],
+  "model": {"architecture": {"preset": "MethylNet", "params": {"width": 16}}},
+  "heads": [{"kind": "binary", "head-name": "cpg", "targets": ["cpg/.*"]}],
+  "data": {"reader": "deepcpg-h5", "train": "data/c1_*.h5", "val": "data/c3_*.h5"}
+}
+```
+
+`"architecture": {"preset": "my_models.spec:MethylNet"}` and `"architecture": "my_models.spec:MethylNet"`
+mean the same without `spec-files` (`FILE.spec` alone names a file's only preset). The rules:
+
+- Spec file paths, under `spec-files` and in `FILE.spec:NAME`, are relative to **the config file's
+  folder**, so a config and its spec files move together. (Data files and `output-prefix` stay
+  relative to the working directory.)
+- A bare name is looked up in the listed files first, then among the built-in presets: a listed
+  file's preset **wins** over a built-in one of the same name, so a preset added to specdsl later
+  never changes what a working config trains. A name that two listed files define is an error;
+  write `FILE.spec:NAME` to pick one.
+- The preset's parameters are set under `params` and checked like a built-in preset's. Each of its
+  inputs reads the data field of its name (`cpg_state` ← `cpg/state`) unless `inputs` says
+  otherwise; dimensions named after parameters (`cells x cpg_wlen`) come from the data. The
+  config's `heads` replace the preset's own `output`s and read its last tensor.
+- A spec file's `use` statements find the presets of the same file, then the built-in ones.
+
+`specdsl check CONFIG` reports a missing spec file at its key with a caret (and the nearest `.spec`
+file beside it), a name the file does not define with the names it has, and a syntax error inside
+a spec file at its own file, line and column. `specdsl presets my_models.spec` lists a file's presets.
+"""
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -79,7 +119,7 @@ def _kind_section(kind: str) -> str:
 
 def config_docs() -> str:
     """The text of ``docs/config.md``: every key of every kind, its type, default, doc and requiredness."""
-    return "\n".join([_INTRO, *(_kind_section(k) for k in config_kinds())])
+    return "\n".join([_INTRO, _SPEC_FILES, *(_kind_section(k) for k in config_kinds())])
 
 
 def main() -> int:

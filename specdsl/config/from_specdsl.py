@@ -27,8 +27,10 @@ from specdsl.config.schemas import (
     output_length,
     output_prefix,
     plateau_patience,
+    spec_files,
     verbosity,
 )
+from specdsl.config.user_presets import BUILT_IN, ConfigPresets
 from specdsl.errors import Source
 from specdsl.schema import (
     Schema,
@@ -62,7 +64,8 @@ BPREVEAL_READER = "bpreveal-h5"
 
 
 _PRESET = obj("preset-architecture", "A named preset (see 'specdsl presets') with parameter overrides.", {
-    "preset": string("The preset's name.", example="BPNet"),
+    "preset": string("The preset's name: a built-in one (see 'specdsl presets'), one of the spec-files' presets, or "
+                     "FILE.spec:NAME for a preset of a spec file beside this config.", example="BPNet"),
     "params": map_of("params", "Overrides for the preset's parameters, by name.",
                      {"type": ["integer", "number", "string", "boolean"],
                       "description": "A parameter value."},
@@ -75,7 +78,8 @@ _PRESET = obj("preset-architecture", "A named preset (see 'specdsl presets') wit
 
 _MODEL = obj("model", "The network and the lengths it works on.", {
     "architecture": either("The network: an architecture string, or a preset with parameter overrides.",
-                           {**string("An architecture string (see 'specdsl kinds').",
+                           {**string("An architecture string (see 'specdsl kinds'), or FILE.spec:NAME: a preset of a "
+                                     "spec file, relative to this config file's folder.",
                                      example="conv[64@25]_dilres[9]"), "title": "architecture string"},
                            _PRESET),
     "input-length": input_length(optional=True),
@@ -156,6 +160,7 @@ def schema() -> Schema:
         "specdsl's own training configuration: any architecture string or preset, BPReveal-style heads and losses.", {
             "kind": constant("Names this kind of config.", SPECDSL_TRAIN),
             "output-prefix": output_prefix(),
+            "spec-files": spec_files(),
             "model": _MODEL,
             "heads": _any_heads(),
             "inputs": map_of("inputs", "Which data field feeds each model input (default: the input's name with "
@@ -192,14 +197,26 @@ def _files(value: str | list[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str]) -> BodyIR:
+def _spec_file_string(model: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    """``"architecture": "my.spec:PromCnn"`` read as ``{"preset": "my.spec:PromCnn"}`` (everything after
+    treats it as the preset it is), and the key a problem with it is said at."""
+    from specdsl.language.model import spec_file_target
+
+    arch = model["architecture"]
+    if isinstance(arch, str) and spec_file_target(arch.strip()) is not None:
+        return {**model, "architecture": {"preset": arch.strip()}}, "model.architecture"
+    return model, "model.architecture.preset"
+
+
+def _body(model: dict[str, Any], source: str, reader: Any, inputs: dict[str, str],
+          presets: ConfigPresets = BUILT_IN, at: str = "model.architecture.preset") -> BodyIR:
     from specdsl.language.adhoc import adhoc_preset
     from specdsl.language.parsing import parse_chain
 
     arch = model["architecture"]
     if not isinstance(arch, str):
         params = dict(arch.get("params", {}))
-        body = body_preset(arch["preset"], params)
+        body = body_preset(arch["preset"], params, presets=presets, at=at)
         if arch.get("point"):
             body = bound_point(body, dict(arch["point"]))
         declared = body.preset.param_defaults()
@@ -230,11 +247,12 @@ def _heads(items: list[dict[str, Any]], model: dict[str, Any]) -> tuple[HeadIR, 
 
 
 def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
-    m, d, o, s, r = cfg["model"], cfg["data"], cfg["optimizer"], cfg["schedule"], cfg["runtime"]
+    d, o, s, r = cfg["data"], cfg["optimizer"], cfg["schedule"], cfg["runtime"]
+    m, at = _spec_file_string(cfg["model"])
     from specdsl.training.readers import get_reader
 
     reader = get_reader(d.get("reader", BPREVEAL_READER))
-    body = _body(m, source, reader, cfg.get("inputs", {}))
+    body = _body(m, source, reader, cfg.get("inputs", {}), ConfigPresets(source, cfg.get("spec-files", ())), at)
     if m.get("start-from"):
         from specdsl.training.start_from import WHOLE_MODEL
 

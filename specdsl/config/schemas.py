@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from specdsl.schema import Schema, choice, file_name, fraction, integer, list_of, string
+from specdsl.schema import WORDS, Schema, choice, file_name, fraction, integer, list_of, string
 from specdsl.training.heads.schema import bpreveal_head_schema
 
 BPREVEAL_SOLO = "bpreveal-solo"
@@ -73,6 +73,18 @@ def output_length(**kw: Any) -> Schema:
 
 def model_name(**kw: Any) -> Schema:
     return string("A name stored with the model; not used for training.", allow_empty=True, example="solo", **kw)
+
+
+def spec_files() -> Schema:
+    """The ``spec-files`` key (:mod:`specdsl.config.user_presets` reads it)."""
+    item = file_name("A spec file (presets written in specdsl's language), relative to this config file's "
+                     "folder.", example="my_models.spec")
+    return {**list_of(item, "Spec files whose presets this config names by their bare name, e.g. "
+                            '"preset": "MethylNet" for a preset in my_models.spec; paths are relative to this '
+                            "config file's folder, as in \"preset\": \"my_models.spec:MethylNet\". A listed file's "
+                            "preset wins over a built-in preset of the same name; a name two listed files define "
+                            "must be written FILE.spec:NAME.", min_items=0),
+            "default": [], "examples": [["my_models.spec"]], WORDS: "a list of file names"}
 
 
 def verbosity(**kw: Any) -> Schema:

@@ -56,6 +56,8 @@ class _Writer:
             return self.value(s["oneOf"][0], depth)
         if s.get("type") == "object" and "properties" in s:
             return self.object(s, depth)
+        if s.get("type") == "array" and "default" in s:  # an optional list (spec-files): its default, []
+            return [json.dumps(s["default"])]
         if s.get("type") == "array":
             pad = _INDENT * (depth + 1)
             item = s["items"]

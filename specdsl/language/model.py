@@ -308,22 +308,11 @@ def spec_file_target(target: str) -> tuple[str, str] | None:
 
 def resolve_target(target: str) -> Preset:
     """A preset name, a spec file (``file.spec`` or ``file.spec:Preset``), or an architecture string."""
-    from specdsl.language.presets import load_spec_file
+    from specdsl.language.presets import preset_in_file
 
     as_file = spec_file_target(target)
     if as_file is not None:
-        path_part, name = as_file
-        presets = load_spec_file(path_part)
-        if name:
-            for p in presets:
-                if p.name.lower() == name.lower():
-                    return p
-            raise SpecError(f"{path_part} has no preset '{name}'",
-                            hint=did_you_mean(name, [p.name for p in presets]), file=path_part)
-        if len(presets) != 1:
-            raise SpecError(f"{path_part} defines {len(presets)} presets; pick one as FILE:NAME",
-                            expected=", ".join(p.name for p in presets) or "a preset", file=path_part)
-        return presets[0]
+        return preset_in_file(*as_file)
     preset = find_preset(target)
     if preset is not None:
         return preset

@@ -7,7 +7,7 @@ import re
 from functools import cache, lru_cache
 from pathlib import Path
 
-from specdsl.errors import SpecError, did_you_mean
+from specdsl.errors import SpecError, UnknownName, did_you_mean, quoted_list
 from specdsl.language.ir import Preset
 from specdsl.language.resources import data_dir
 from specdsl.language.spec_cache import parse_cached
@@ -22,6 +22,26 @@ def load_spec_file(path: str | Path) -> list[Preset]:
     except OSError as err:
         raise SpecError(f"cannot read the file: {err.strerror}", file=str(path)) from None
     return parse_cached(text, str(path))
+
+
+def preset_in_file(path: str | Path, name: str = "") -> Preset:
+    """The preset ``name`` (any case) of one spec file; without a name, the file's only preset.
+
+    What ``FILE.spec:NAME`` means wherever a preset is named: ``specdsl params``/``check``/``compile``
+    and training configs (:mod:`specdsl.config.user_presets`) both come here, so the rule and its
+    messages are written once."""
+    presets = load_spec_file(path)
+    names = [p.name for p in presets]
+    if name:
+        for preset in presets:
+            if preset.name.lower() == name.lower():
+                return preset
+        raise UnknownName(f"{path} has no preset '{name}'", file=str(path), hint=did_you_mean(name, names),
+                          expected=f"one of {quoted_list(names, limit=12)}" if names else "a file with presets")
+    if len(presets) != 1:
+        raise SpecError(f"{path} defines {len(presets)} presets; pick one as FILE:NAME",
+                        expected=", ".join(names) or "a preset", file=str(path))
+    return presets[0]
 
 
 @lru_cache(maxsize=1)
