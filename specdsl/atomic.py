@@ -13,13 +13,14 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from specdsl.errors import SpecError
 
 # A seam for fault-injection tests: called with ("written", temporary path) once the content
-# is complete but not yet in place, and with ("replaced", final path) right after the rename.
+# is complete but not yet in place, with ("replaced", final path) right after the rename, and
+# with ("moved", final path) after each move of :func:`replace_together`.
 # A test makes it raise to simulate a kill or a full disk at that exact step.
 fault_hook: Callable[[str, Path], None] | None = None
 
@@ -88,4 +89,52 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
     return Path(path)
 
 
-__all__ = ["WriteError", "atomic_path", "atomic_write_text", "default_file_mode", "fault_hook"]
+def replace_together(moves: Sequence[tuple[Path, Path]], journal: Path) -> None:
+    """Move finished files into place as one step: after a kill part-way, all of them or none arrive.
+
+    Each move is a rename (a source beside its destination or below its folder, on the same
+    file system).  A journal naming every move, relative to its own folder, is written first:
+    that is the commit point.  Then the files are moved and the journal deleted.  A kill before
+    the journal is in place leaves every destination as it was; a kill after it leaves the
+    journal, and :func:`finish_replacing` (run by whoever next takes the place's lock) makes
+    the remaining moves.
+    """
+    import json
+
+    here = Path(journal).parent
+    record = [[os.path.relpath(src, here), os.path.relpath(dst, here)] for src, dst in moves]
+    atomic_write_text(journal, json.dumps({"replace": record}, indent=1) + "\n")
+    finish_replacing(journal)
+
+
+def finish_replacing(journal: Path) -> bool:
+    """Make the moves a journal of :func:`replace_together` names and delete it; False when there is none.
+
+    Moves already made (their source is gone) are skipped, so this may run any number of times.
+    """
+    import json
+
+    journal = Path(journal)
+    try:
+        moves = json.loads(journal.read_text(encoding="utf-8"))["replace"]
+    except FileNotFoundError:
+        return False
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise WriteError(f"cannot finish replacing the files this journal names: {err}", file=str(journal),
+                         hint="delete the journal; the files it names may be from two different runs") from None
+    for src, dst in moves:
+        source, target = (Path(os.path.normpath(journal.parent / name)) for name in (src, dst))
+        if not os.path.lexists(source):
+            continue
+        try:
+            os.replace(source, target)
+        except OSError as err:
+            raise WriteError(f"could not move {source} into place: {err.strerror or err}", file=str(target),
+                             hint="fix the cause and run the command again: it makes the moves that are left") from None
+        _fault("moved", target)
+    journal.unlink(missing_ok=True)
+    return True
+
+
+__all__ = ["WriteError", "atomic_path", "atomic_write_text", "default_file_mode", "fault_hook", "finish_replacing",
+           "replace_together"]

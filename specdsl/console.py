@@ -141,8 +141,18 @@ def console(stderr: bool = False, stream: IO[str] | None = None) -> Any:
     """A rich console that reads no markup or emoji codes in what it prints (training progress, logs)."""
     from rich.console import Console
 
-    return Console(file=stream, stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False,
+    made = Console(file=stream, stderr=stderr, highlight=False, soft_wrap=True, markup=False, emoji=False,
                    width=_requested_width())
+    made.on_broken_pipe = _broken_pipe  # rich would exit with status 1 itself; the command line ends quietly
+    return made
+
+
+def _broken_pipe() -> None:
+    """A reader that left (``specdsl … | head``) is reported as itself, so that one handler, in
+    :func:`specdsl.cli.main`, ends every command alike."""
+    import errno
+
+    raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
 
 def printer(stderr: bool = False) -> Printer:

@@ -1,4 +1,5 @@
-"""A run killed at any write step, or stopped by a full disk, resumes and loses at most one epoch.
+"""A run killed at any write step, or stopped by a full disk, resumes and loses at most one epoch,
+and leaves the outputs beside its prefix all from one run.
 
 Kills are deterministic: :data:`specdsl.atomic.fault_hook` is called at every step of every
 file a run writes (content complete but not in place; just renamed into place), and a test
@@ -19,9 +20,11 @@ import pytest
 
 from specdsl import atomic
 from specdsl.atomic import WriteError
+from specdsl.cli import EXIT_BROKEN_PIPE, main
 from specdsl.config import load_config_text
 from specdsl.errors import SpecError
 from specdsl.formats.synthetic_profiles import write_synthetic
+from specdsl.training.delivery import finish_pending
 from specdsl.training.run import train
 from specdsl.training.run_state import STATE, Backup
 
@@ -104,9 +107,20 @@ def test_a_kill_at_every_write_step_resumes_and_loses_at_most_one_epoch(source: 
     steps = _snapshots(fresh(source, tmp_path / "run"), tmp_path, hook)
     commits = [i for i, (stage, name, _) in enumerate(steps) if stage == "replaced" and name == STATE]
     assert len(commits) == EPOCHS and {name for _, name, _ in steps} >= {"run.keras", "run.checkpoint.keras"}
+    delivery = next(i for i, (stage, name, _) in enumerate(steps) if stage == "replaced" and name == "delivery.json")
+    assert [stage for stage, _, _ in steps[delivery + 1:]] == ["moved"] * 3  # model, checkpoint, history
     for step, (stage, name, folder) in enumerate(steps):
         where = (step, stage, name)
         ir = load_config_text(config(folder), "cfg.json")
+        if step >= delivery:  # the run had delivered: the next run on the place finishes the moves
+            with pytest.raises(SpecError, match="nothing to resume.*the run finished"):
+                train(ir, resume=True)
+            assert json.loads((folder / "run.history.json").read_text())["best-epoch"] >= 1, where
+            assert keras.saving.load_model(folder / "run.keras", safe_mode=True), where
+            assert not (folder / "run.backup").exists() and not (folder / "run.lock").exists(), where
+            continue
+        outputs = [p.name for p in folder.iterdir() if p.is_file() and p.name.startswith("run.")]
+        assert outputs == ["run.lock"], where  # nothing delivered yet (the lock stays, as a kill leaves it)
         committed = sum(1 for c in commits if c <= step)  # epochs whose state was in place at the kill
         state = Backup(folder / "run.backup").load()
         if state is None:  # killed before the first epoch was committed
@@ -170,7 +184,7 @@ def test_a_resume_keeps_the_best_epoch_and_the_patience_counters(source: Path, t
     _scripted(monkeypatch, {0: 5.0, 1: 1.0, 2: 3.0, 3: 4.0, 4: 0.5})
     with pytest.raises(Killed):
         train(ir, extra_callbacks=[_Stop(2)])  # epoch 3 is worse than epoch 2: one epoch of patience used
-    shutil.copy(folder / "run.checkpoint.keras", folder / "before.keras")
+    shutil.copy(folder / "run.backup" / "delivery" / "run.checkpoint.keras", folder / "before.keras")  # mid-run
     state = Backup(folder / "run.backup").load()
     assert state is not None and state.best_epoch == 1 and state.early["wait"] == 1
     rate = _FinalRate()
@@ -240,3 +254,65 @@ def test_a_state_file_from_elsewhere_is_refused_clearly(source: Path, tmp_path: 
     (folder / "run.backup" / STATE).write_text("{}")
     with pytest.raises(SpecError, match="not one specdsl wrote"):
         train(load_config_text(config(folder), "cfg.json"), resume=True)
+
+
+OUTPUTS = ("run.keras", "run.checkpoint.keras", "run.history.json")
+
+
+def _outputs(folder: Path) -> tuple[bytes, ...]:
+    return tuple((folder / name).read_bytes() for name in OUTPUTS)
+
+
+def test_a_run_that_dies_leaves_the_previous_runs_outputs_together(source: Path, tmp_path: Path,
+                                                                  hook: Callable) -> None:
+    folder = fresh(source, tmp_path / "run")
+    train(load_config_text(config(folder, epochs=1), "cfg.json"))
+    assert not (folder / "run.lock").exists()  # a finished run leaves no lock
+    before = _outputs(folder)
+    steps = _snapshots(folder, tmp_path, hook)  # a second run, of two epochs, killed at every step
+    after = _outputs(folder)
+    assert len(json.loads(after[2])["loss"]) == EPOCHS and after != before
+    for step, (stage, name, copy) in enumerate(steps):
+        if stage == "moved" and name == "run.keras":  # half-way through the delivery
+            assert main(["plot", str(copy / "run.history.json"), "-o", str(tmp_path / "p.png")]) == 0
+            assert _outputs(copy) == after, "plot draws the history of the model beside it"
+        finish_pending(copy / "run.history.json")  # what plot and the next run do first
+        assert _outputs(copy) in (before, after), (step, stage, name)
+
+
+def test_the_end_of_a_run_names_the_delivered_epoch(source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture) -> None:
+    folder = fresh(source, tmp_path)
+    (folder / "cfg.json").write_text(config(folder, epochs=4, patience=1))
+    _scripted(monkeypatch, {0: 1.0, 1: 5.0, 2: 6.0})
+    assert main(["train", str(folder / "cfg.json")]) == 0
+    assert "delivered: best val_loss 1 at epoch 1 of 2; early stopping restored it" in capsys.readouterr().out
+    history = json.loads((folder / "run.history.json").read_text())
+    assert (history["best-epoch"], history["monitor"], len(history["loss"])) == (1, "val_loss", 2)
+    assert history["counts-loss-weight"] and history["config"]  # the keys other tools read stay
+    delivered, checkpoint = (keras.saving.load_model(folder / name) for name in ("run.keras", "run.checkpoint.keras"))
+    assert all((a == b).all() for a, b in zip(delivered.get_weights(), checkpoint.get_weights()))
+
+
+def test_a_closed_pipe_stops_a_run_quietly_and_it_resumes(source: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from specdsl.training.progress import RichProgress
+
+    folder = fresh(source, tmp_path)
+    (folder / "cfg.json").write_text(config(folder, epochs=1))
+    assert main(["train", str(folder / "cfg.json")]) == 0
+    before = _outputs(folder)
+    (folder / "cfg.json").write_text(config(folder, epochs=EPOCHS))
+    shown = RichProgress.on_epoch_end
+
+    def reader_left(self: RichProgress, epoch: int, logs: dict | None = None) -> None:
+        if epoch == 1:
+            raise BrokenPipeError(32, "Broken pipe")  # `specdsl train cfg.json 2>&1 | head -3`
+        shown(self, epoch, logs)
+
+    monkeypatch.setattr(RichProgress, "on_epoch_end", reader_left)
+    assert main(["train", str(folder / "cfg.json")]) == EXIT_BROKEN_PIPE
+    assert _outputs(folder) == before and not (folder / "run.lock").exists()
+    monkeypatch.setattr(RichProgress, "on_epoch_end", shown)
+    assert main(["train", str(folder / "cfg.json"), "--resume"]) == 0
+    assert len(json.loads((folder / "run.history.json").read_text())["loss"]) == EPOCHS

@@ -90,7 +90,9 @@ def test_resume_continues_after_a_crash(data: Path) -> None:
     ir = load_config_text(config(data, epochs=4), "cfg.json")
     with pytest.raises(RuntimeError, match="simulated"):
         train(ir, extra_callbacks=[_Crash(1, RuntimeError)])
-    assert len(json.loads((data / "run.history.json").read_text())["loss"]) == 2  # both finished epochs kept
+    staged = data / "run.backup" / "delivery" / "run.history.json"  # where the run in progress is watched
+    assert len(json.loads(staged.read_text())["loss"]) == 2  # both finished epochs kept
+    assert not (data / "run.history.json").exists() and not (data / "run.keras").exists()  # nothing delivered
     result = train(ir, resume=True)
     assert len(result.history["loss"]) == 4  # epochs 3 and 4 only were trained again
     assert result.history["counts-loss-weight"]["h0"] == [10.0] * 4  # the λ history continues too
@@ -179,13 +181,16 @@ def test_ctrl_c_on_the_command_line_exits_130(data: Path) -> None:
 
     cfg = data / "long.json"
     cfg.write_text(config(data, epochs=200))
+    # A shell's background job (CI runners, `make test &`) starts with Ctrl+C ignored, and a child inherits
+    # that; a user at a terminal has it, so the run is started as the terminal would start it.
     proc = subprocess.Popen([sys.executable, "-m", "specdsl", "train", str(cfg)], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
-    history = data / "run.history.json"
+                            stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    history, watched = data / "run.history.json", data / "run.backup" / "delivery" / "run.history.json"
     deadline = time.monotonic() + 120
-    while not history.exists() and time.monotonic() < deadline and proc.poll() is None:
+    while not watched.exists() and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.2)
-    assert history.exists(), proc.communicate()[1]
+    assert watched.exists(), proc.communicate()[1]
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err

@@ -10,6 +10,7 @@ and caret, exit status 2, no traceback (``--debug`` shows one).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -56,7 +57,33 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what the shell reports for any program a closed pipe stopped
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command line; its exit status.
+
+    A reader that leaves early (``specdsl presets | head -3``, ``train … 2>&1 | head``) is not an
+    error: every verb ends quietly, without a traceback or a message, with status 141, the status
+    a shell gives a program stopped by SIGPIPE (so ``set -o pipefail`` scripts still see that the
+    command did not finish; argparse's own ``--help`` ignores the closed pipe and ends with 0).
+    A training run stopped this way delivers nothing: the outputs beside its prefix stay the
+    previous run's (:mod:`specdsl.training.delivery`).
+    """
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # a reader that left shows here (argparse's --help hides it), not at exit
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):  # what is still buffered for the pipe goes nowhere at exit
+            with contextlib.suppress(OSError, ValueError):  # a stream without a descriptor (captured)
+                os.dup2(devnull, stream.fileno())
+        return EXIT_BROKEN_PIPE
+
+
+def _run(argv: Sequence[str] | None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     first = next((a for a in argv if not a.startswith("-")), None)
     call = None
@@ -83,9 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # `specdsl params X --json | head`: the reader left, nothing is wrong
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+    except BrokenPipeError:
+        raise  # the reader left: not a path the user gave (see main)
     except OSError as err:  # a path the user gave cannot be read or written
         if args.debug:
             raise
@@ -94,4 +120,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USER_ERROR
 
 
-__all__ = ["EXIT_USER_ERROR", "build_parser", "main"]
+__all__ = ["EXIT_BROKEN_PIPE", "EXIT_USER_ERROR", "build_parser", "main"]

@@ -66,8 +66,10 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
+    from specdsl.training.delivery import finish_pending
     from specdsl.training.plot import plot_history
 
+    finish_pending(args.history)  # a run's history is drawn only once its model is delivered beside it
     print(f"wrote {plot_history(args.history, args.output)}")
     return 0
 

@@ -7,6 +7,28 @@ from specdsl.language.ir import Block, Chain, Choice, Hyper, InputDecl, Node, Pa
 from specdsl.language.kinds import all_kinds
 
 DEFAULT_SETTINGS = (("dropout", 0.0), ("l1", 0.0), ("l2", 0.0))
+NAME = "spec"  # the preset an architecture string becomes is known by this name in messages
+
+
+def is_architecture_string(preset: Preset) -> bool:
+    """Whether ``preset`` is a bare architecture string wrapped by :func:`adhoc_preset`."""
+    return preset.name == NAME and not preset.family
+
+
+def model_name(preset: Preset) -> str:
+    """The name a model built from ``preset`` gets: the preset's own (``InhModel``), or for an
+    architecture string ``model_<6 hex digits>`` of its canonical text — short, a valid Keras
+    name, and the same wherever the string is compiled or trained (never the string itself,
+    whose brackets would become ``conv_16_9__mp_4__…``)."""
+    if not is_architecture_string(preset):
+        return preset.name
+    import hashlib
+
+    from specdsl.language.printer import format_chain
+
+    chain = preset.main_chain()
+    text = format_chain(chain) if chain is not None else ""
+    return f"model_{hashlib.sha256(text.encode()).hexdigest()[:6]}"
 
 
 def adhoc_preset(text: str, chain: Chain | None = None, *, shape: tuple | None = None,
@@ -24,7 +46,7 @@ def adhoc_preset(text: str, chain: Chain | None = None, *, shape: tuple | None =
     declared: set[str] = set()
     used = _vars_in(chain, declared=declared)
     params += [ParamDecl(v, None, "set with --set", used[v]) for v in sorted(used) if v not in declared]
-    return Preset("spec", "", "", tuple(params), (InputDecl(input_name, shape, dtype),),
+    return Preset(NAME, "", "", tuple(params), (InputDecl(input_name, shape, dtype),),
                   (Node(node_name, Ref(input_name), chain),))
 
 

@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any
 
 from specdsl.errors import Span, SpecError, UnknownLayerKind, did_you_mean
-from specdsl.language.adhoc import adhoc_preset
+from specdsl.language.adhoc import adhoc_preset, model_name
 from specdsl.language.builders import TRUE_WORDS, materialize
 from specdsl.language.ir import (
     Block,
@@ -283,7 +283,7 @@ def written_preset(preset: Preset, params: Mapping[str, Any] | None = None) -> P
 def build_plain_graph(preset: Preset, params: Mapping[str, Any] | None = None,
                       inputs: Mapping[str, Shape] | None = None) -> LayerGraph:
     """:func:`build_graph` of a preset known to hold no search space (a bound point)."""
-    graph = LayerGraph(preset.name)
+    graph = LayerGraph(model_name(preset))
     inst = _Instantiator(graph)
     values = inst.bind_params(preset, params or {}, strict=True)
     graph.settings = dict(values)

@@ -120,13 +120,19 @@ class LearningCurves(keras.callbacks.Callback):
         return row
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        for rows, prefix in zip(self.rows, ("", "val_")):
+            if not prefix or "val_loss" in logs:
+                rows.append(self._row(logs, prefix))
+        self.write()
+
+    def write(self) -> None:
+        """Both files as they stand (the delivery writes them once more from the final history)."""
         from specdsl.atomic import atomic_write_text
 
-        logs = logs or {}
-        for rows, prefix, path in zip(self.rows, ("", "val_"), self.paths):
-            if prefix and "val_loss" not in logs:
+        for rows, path in zip(self.rows, self.paths):
+            if not rows:
                 continue
-            rows.append(self._row(logs, prefix))
             columns = list(rows[0])
             lines = ["\t".join(columns)]
             lines += ["\t".join("" if r.get(c) is None else f"{float(r[c]):.4f}" for c in columns) for r in rows]

@@ -4,8 +4,8 @@
 ``…-LOSS.png`` beside it, so runs with other settings never overwrite each other and the
 pictures can be compared side by side (the workshop's second exercise).  Every classifier run
 (``binary`` and ``multiclass`` heads) writes the same two pictures beside its model, named
-``<prefix name>_LR:<learning rate>-DR:<dropout>-ACC.png``; ``DR`` is left out when the model
-has no dropout parameter.
+``<prefix name>_LR:<learning rate>-DR:<dropout>-ACC.png``; ``DR`` is the dropout the model has
+(:func:`model_dropout`) and is left out when it has none.
 
 With several outputs (13 drugs) the accuracy picture shows the mean over outputs, train
 against validation, with each output's validation accuracy as a thin line, so a drug that
@@ -118,12 +118,26 @@ def write_curves(history: Mapping[str, Any], place: str | Path, name: str,
 
 
 def run_settings(plan: Any) -> dict[str, Any]:
-    """The settings a run's pictures are named by: ``LR`` and, if the model has one, ``DR`` (dropout)."""
+    """The settings a run's pictures are named by: ``LR`` and, if the model has dropout, ``DR``."""
     out: dict[str, Any] = {"LR": plan.ir.optimizer.learning_rate}
-    dropout = plan.params.get("dropout", plan.preset.param_defaults().get("dropout"))
-    if isinstance(dropout, (int, float)) and not isinstance(dropout, bool):
+    dropout = model_dropout(plan)
+    if dropout is not None:
         out["DR"] = dropout
     return out
+
+
+def model_dropout(plan: Any) -> float | str | None:
+    """The dropout the model really has: the preset's ``dropout`` parameter where its layers use it,
+    else the rates of the architecture's dropout layers (several joined: ``0.1,0.3``); None when it
+    has no dropout layer.  Read from the built graph, so an architecture string's model-wide
+    default (0, used by no layer) never shows as ``DR:0.0``."""
+    rates = list(dict.fromkeys(float(n.config["rate"]) for n in plan.graph.layers if n.prim == "dropout"))
+    if not rates:
+        return None
+    declared = plan.params.get("dropout", plan.preset.param_defaults().get("dropout"))
+    if isinstance(declared, (int, float)) and not isinstance(declared, bool) and float(declared) in rates:
+        return float(declared)
+    return rates[0] if len(rates) == 1 else ",".join(_number(r) for r in rates)
 
 
 def classifier_curves(kind: str, plan: Any, paths: Any, history: Mapping[str, Any]) -> list[Path]:
@@ -131,8 +145,18 @@ def classifier_curves(kind: str, plan: Any, paths: Any, history: Mapping[str, An
     kinds = [k for k in plan.heads_by_kind() if k in CLASSIFIER_KINDS]
     if not kinds or kinds[0] != kind or not history.get("loss"):
         return []
-    name = "model" if paths.style == "folder" else Path(paths.place).name
-    return write_curves(history, paths.folder, name, run_settings(plan))
+    return write_curves(history, paths.folder, _curve_name(paths), run_settings(plan))
 
 
-__all__ = ["classifier_curves", "curve_names", "run_settings", "write_curves"]
+def _curve_name(paths: Any) -> str:
+    return "model" if paths.style == "folder" else Path(paths.place).name
+
+
+def planned_curves(plan: Any, paths: Any) -> list[Path]:
+    """Where a run of ``plan`` will draw its pictures (none without a classifier head): ``--dry-run`` says so."""
+    if not any(k in CLASSIFIER_KINDS for k in plan.heads_by_kind()):
+        return []
+    return [paths.folder / name for name in curve_names(_curve_name(paths), run_settings(plan))]
+
+
+__all__ = ["classifier_curves", "curve_names", "model_dropout", "planned_curves", "run_settings", "write_curves"]

@@ -58,7 +58,8 @@ class InputIR:
 class BodyIR:
     """The network up to the heads: a preset (its own outputs removed) and its parameter bindings.
 
-    ``label`` names it in messages and is the model's name.  ``start_from`` is a trained
+    ``label`` names it in messages and is the model's name (an architecture string's is its text, and
+    its model is named by :func:`specdsl.language.adhoc.model_name`).  ``start_from`` is a trained
     model whose stem initialises the body (DeepCpG's staged training), by part name.
     """
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from specdsl.training.ir import OutputIR
 
+STATE = "state.json"  # the backup's commit record (:mod:`specdsl.training.run_state`)
+
 
 @dataclass(frozen=True)
 class Paths:
@@ -46,6 +48,34 @@ class Paths:
     @property
     def backup(self) -> Path:
         return self._file("backup", "backup")
+
+    @property
+    def state(self) -> Path:
+        return self.backup / STATE
+
+    @property
+    def staging(self) -> Path:
+        """Where a run writes its outputs, under their final names, until it delivers them all at once."""
+        return self.backup / "delivery"
+
+    @property
+    def journal(self) -> Path:
+        """The record of a delivery in progress (see :mod:`specdsl.training.delivery`)."""
+        return self.backup / "delivery.json"
+
+    def staged(self) -> Paths:
+        """The same outputs in :attr:`staging` (same file names), for the run to write."""
+        if self.style == "folder":
+            return Paths(str(self.staging), "folder")
+        return Paths(str(self.staging / Path(self.place).name), "prefix")
+
+    @classmethod
+    def of_history(cls, path: str | Path) -> Paths | None:
+        """The run place a history file was delivered to (``PREFIX.history.json``, ``DIR/history.json``)."""
+        path = Path(path)
+        if path.name.endswith(".history.json"):
+            return cls(str(path.with_name(path.name[: -len(".history.json")])), "prefix")
+        return cls(str(path.parent), "folder") if path.name == "history.json" else None
 
     @property
     def lock(self) -> Path:

@@ -1,16 +1,16 @@
 """A training run: IR → checked plan → Keras model → fit → artifacts, for every head kind and reader.
 
 Everything a user can get wrong is checked by :func:`~specdsl.training.plan.make_plan`
-before TensorFlow builds anything.  Artifacts (:class:`~specdsl.training.paths.Paths`) are
-written atomically; the history after every epoch, so a crash keeps every finished epoch.
-Ctrl+C stops cleanly with the best weights saved.  Head kinds contribute their losses,
-metrics, callbacks and history entries; readers their ``tf.data`` pipelines.
+before TensorFlow builds anything.  Every epoch is committed to the backup, so a crash keeps
+every finished one; the artifacts (:class:`~specdsl.training.paths.Paths`) are staged and
+delivered together at the end (:mod:`~specdsl.training.delivery`), so those beside the prefix
+always come from one run.  Ctrl+C stops cleanly with the best weights delivered.  Head kinds
+contribute their losses, metrics, callbacks and history entries; readers their pipelines.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -19,7 +19,6 @@ from typing import Any
 
 from specdsl.atomic import WriteError
 from specdsl.errors import SpecError
-from specdsl.training.artifacts import write_history
 from specdsl.training.heads import head_kind
 from specdsl.training.ir import TrainingIR
 from specdsl.training.paths import Paths
@@ -33,9 +32,10 @@ class TrainingInterrupted(Exception):
     unless no epoch had finished (``wrote`` False): then nothing was written, so an earlier
     result in the same place is never replaced by an unvalidated model."""
 
-    def __init__(self, place: str, wrote: bool = True):
+    def __init__(self, place: str, wrote: bool = True, note: str = ""):
         super().__init__(place)
         self.wrote = wrote
+        self.note = note  # which epoch was delivered (:func:`~specdsl.training.delivery.delivery_note`)
 
 
 class TrainingDiverged(SpecError):
@@ -52,6 +52,7 @@ class RunResult:
     plan: Plan | None = None
     stop_reason: str | None = None
     files: list[Path] = field(default_factory=list)  # written by head kinds' after_run (classifier curves)
+    note: str = ""  # which epoch's weights were delivered, and why
 
     @property
     def scores(self) -> dict[str, dict[str, Any]]:
@@ -113,9 +114,11 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
 
 def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: bool, console: Any,
                 extra_callbacks: Sequence[Any]) -> RunResult:
+    from specdsl.training.delivery import clear_staging, complete_pending
     from specdsl.training.run_state import Backup, sweep_leftovers
 
     sweep_leftovers(paths.written())
+    complete_pending(paths)  # a kill in the middle of the last delivery: finish it before anything else
     backup = Backup(paths.backup)
     state = backup.load() if resume else None
     if resume and state is None:
@@ -126,6 +129,7 @@ def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: 
             f"nothing to resume: {where}"
             + (f"; the run finished ({done} epoch(s) in {paths.history})" if done else ""),
             hint="train without --resume to start a new run", path=ir.output.path)
+    clear_staging(paths)  # a resumed run writes every staged file again from the backup
 
     from specdsl.backend.quiet import import_keras
 
@@ -225,7 +229,7 @@ def _compiled_model(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: 
         return model, None
     backup.restore(model, state.best or state.latest)
     best_weights = model.get_weights()
-    save_checkpoint(model, paths.checkpoint)
+    save_checkpoint(model, paths.staged().checkpoint)
     backup.restore(model, state.latest)
     return model, best_weights
 
@@ -269,18 +273,21 @@ def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, be
     callbacks += head_callbacks  # after the monitors: they have seen the epoch before `best` changes
 
     def extra() -> dict[str, Any]:
+        from specdsl.training.delivery import best_fields
+
         names = plan.display_names()  # only where users know outputs by other names (BPReveal's keys stay as they are)
         out: dict[str, Any] = {"outputs": names} if any(k != v for k, v in names.items()) else {}
         for kind_name in plan.heads_by_kind():
             out.update(head_kind(kind_name).history_extra(head_callbacks))
-        return out
+        return {**out, **best_fields(early, monitor)}
 
-    writer = HistoryWriter(paths.history, config=dict(ir.config), previous=previous, extra=extra)
+    staged = paths.staged()  # what users watch during the run; delivered beside the prefix at the end
+    writer = HistoryWriter(staged.history, config=dict(ir.config), previous=previous, extra=extra)
     callbacks.append(writer)
-    curves = paths.learning_curves()
+    curves = staged.learning_curves()
     if curves is not None:
         callbacks.append(LearningCurves(*curves, plan.display_names(), previous=previous))
-    callbacks.append(Checkpointer(backup, early, plateau, schedule.epochs, writer.history, paths.checkpoint,
+    callbacks.append(Checkpointer(backup, early, plateau, schedule.epochs, writer.history, staged.checkpoint,
                                   nan_guard, state, best_weights))
     if console is not None:
         callbacks.append(RichProgress(console, schedule.epochs, ir.runtime.verbosity))
@@ -289,9 +296,10 @@ def _callbacks(plan: Plan, paths: Paths, keras: Any, backup: Any, state: Any, be
 
 def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state: Any, console: Any,
          extra_callbacks: Sequence[Any]) -> RunResult:
-    from specdsl.backend.keras_model import save_model
     from specdsl.formats.data_errors import surfaced
+    from specdsl.training.delivery import deliver, delivery_note, stage
     from specdsl.training.devices import adapt_dataset, training_devices
+    from specdsl.training.run_state import restore_monitors
 
     ir, schedule = plan.ir, plan.ir.schedule
     seed = 0 if ir.runtime.seed is None else ir.runtime.seed
@@ -312,8 +320,8 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
                     model.fit(train_ds, validation_data=val_ds, epochs=schedule.epochs,
                               initial_epoch=state.epochs_done if state is not None else 0,
                               callbacks=callbacks, verbose=0, shuffle=False)
-            else:
-                model.set_weights(best_weights)  # killed after the last epoch, before delivery: deliver now
+            else:  # killed after the last epoch, before delivery: deliver now
+                restore_monitors(watch.early, watch.plateau, state, best_weights)
         except KeyboardInterrupt:
             interrupted = True
     history = watch.writer.history()
@@ -328,27 +336,22 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
         scores = validation_scores(final, val_raw, plan)
         if scores:
             history["validation-scores"] = scores  # the delivered model, observed labels only
-    save_model(final, paths.model)
-    write_history(paths.history, history)
-    if paths.plot is not None and history.get("loss"):
-        from specdsl.training.plot import plot_history
-
-        plot_history(paths.history, paths.plot)
-    files = [f for kind_name, rhs in plan.heads_by_kind().items()
-             for f in head_kind(kind_name).after_run(rhs, plan, paths, history)]
+    files = stage(plan, paths, final, history)
     nan = watch.nan_guard
+    deliver(paths, finished=nan.where is None and not interrupted)  # a finished run's backup goes with it
+    stopped_early = bool(watch.early.stopped_epoch)
+    note = delivery_note(history, stopped_early=stopped_early, interrupted=interrupted, diverged=nan.where is not None)
     if nan.where is not None:
         raise TrainingDiverged(
             f"training stopped: the loss became {nan.value} at epoch {nan.where[0] + 1}, batch {nan.where[1] + 1}",
             hint="lower the learning rate and check the data for values that give infinite losses (for profile "
-                 "heads: windows without reads); the model and history up to that point were written",
+                 f"heads: windows without reads); {note}, with the history up to that point",
             file=str(paths.history))
     if interrupted:
-        raise TrainingInterrupted(str(paths.model))
-    shutil.rmtree(backup.folder, ignore_errors=True)  # delivered: nothing left to resume
+        raise TrainingInterrupted(str(paths.model), note=note)
     epochs_run = len(history.get("loss", []))
-    return RunResult(paths, history, epochs_run, bool(watch.early.stopped_epoch), time.monotonic() - started, plan,
-                     watch.stopper.reason, files)
+    return RunResult(paths, history, epochs_run, stopped_early, time.monotonic() - started, plan,
+                     watch.stopper.reason, files, note)
 
 
 def delivered(model: Any, keras: Any) -> Any:

@@ -28,8 +28,8 @@ import keras
 from specdsl.atomic import WriteError, atomic_path, atomic_write_text
 from specdsl.errors import SpecError
 from specdsl.training.artifacts import json_safe
+from specdsl.training.paths import STATE
 
-STATE = "state.json"
 VERSION = 1
 
 
@@ -141,6 +141,14 @@ def _set_counters(callback: Any, values: dict[str, Any]) -> None:
         setattr(callback, name, value)
 
 
+def restore_monitors(early: Any, plateau: Any, state: RunState, best_weights: list[Any] | None) -> None:
+    """Give early stopping and the plateau schedule their counters (and the best weights) from before the kill."""
+    _set_counters(early, state.early)
+    _set_counters(plateau, state.plateau)
+    if early is not None and best_weights is not None:
+        early.best_weights = best_weights
+
+
 class Checkpointer(keras.callbacks.Callback):
     """Commits the run after every epoch and, on resume, puts the monitors back as they were.
 
@@ -167,13 +175,8 @@ class Checkpointer(keras.callbacks.Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         """Keras resets the monitors here; give them back their counters from before the kill."""
-        state = self.resumed
-        if state is None:
-            return
-        _set_counters(self.early, state.early)
-        _set_counters(self.plateau, state.plateau)
-        if self.early is not None and self.best_weights is not None:
-            self.early.best_weights = self.best_weights
+        if self.resumed is not None:
+            restore_monitors(self.early, self.plateau, self.resumed, self.best_weights)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if self.nan_guard is not None and self.nan_guard.where is not None:
@@ -215,4 +218,5 @@ def save_checkpoint(model: Any, path: Path) -> None:
     save_model(model, path)
 
 
-__all__ = ["Backup", "Checkpointer", "RunState", "WriteError", "save_checkpoint", "sweep_leftovers", "weights_bytes"]
+__all__ = ["Backup", "Checkpointer", "RunState", "WriteError", "restore_monitors", "save_checkpoint", "sweep_leftovers",
+           "weights_bytes"]

@@ -27,8 +27,8 @@ def run_training(ir: Any, *, resume: bool = False, resume_hint: str = "the same 
         if not stop.wrote:
             print("interrupted before the first epoch finished: nothing was written", file=sys.stderr)
         else:
-            print(f"interrupted: the best weights so far are in {paths.model} and the history in {paths.history}; "
-                  f"continue with {resume_hint} --resume", file=sys.stderr)
+            print(f"interrupted: the best weights so far are in {paths.model} and the history in {paths.history} "
+                  f"({stop.note}); continue with {resume_hint} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
     losses = result.history.get("loss", [])
     first = f"{losses[0]:.4g}" if losses else "?"
@@ -38,6 +38,7 @@ def run_training(ir: Any, *, resume: bool = False, resume_hint: str = "the same 
     why = "; stopped early" if result.stopped_early else (f"; stopped: {result.stop_reason}"
                                                             if result.stop_reason else "")
     print(f"trained {result.epochs_run} epoch(s) in {result.seconds:.1f}s; {trend}{why}")
+    print(result.note)
     for name, scores in result.scores.items():
         shown = ", ".join(f"{k.upper()} {scores[k]:.3f}" for k in ("auc", "acc", "mcc", "mse", "r")
                           if isinstance(scores.get(k), float))

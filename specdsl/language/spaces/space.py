@@ -16,6 +16,7 @@ from typing import Any
 
 from specdsl.errors import SpecError
 from specdsl.language import hyper as dom
+from specdsl.language.adhoc import is_architecture_string, model_name
 from specdsl.language.ir import Hyper, ParamDecl, Preset
 from specdsl.language.lowering import LayerGraph
 from specdsl.language.primitives import Shape
@@ -149,14 +150,14 @@ class Space:
         from specdsl.language.model import build_plain_graph
 
         graph = build_plain_graph(bound, None, input_shapes or self.input_shapes or None)
-        graph.name = self.template.preset.name
+        graph.name = model_name(self.template.preset)
         return graph
 
     def text(self) -> str:
         """The space as canonical text: the main string, or every string of a preset, one per line."""
         t = self.template.preset
         chains = [(n.name, n.chain) for n in t.nodes if n.chain.items] + [(h.name, h.chain) for h in t.heads]
-        if len(chains) == 1 and t.name == "spec":
+        if len(chains) == 1 and is_architecture_string(t):
             return format_chain(chains[0][1])
         lines = [f"{p.name} = {format_hyper(p.default) if isinstance(p.default, Hyper) else p.default}"
                  for p in t.params if isinstance(self.template.params.get(p.name), Hyper)]

@@ -123,10 +123,6 @@ def _train(final: TrainingIR, log: PipelineLog, console: Any) -> tuple[Any, bool
         # A pipeline is run again, not resumed (run_ir refuses --resume): the resume backup has no use.
         shutil.rmtree(paths.backup, ignore_errors=True)
         return json.loads(paths.history.read_text(encoding="utf-8")), True
-    finally:
-        # Each run has a prefix of its own (its time stamp) and the pipeline's lock on output_dir keeps
-        # other runs out, so the run's own lock file would only pile up beside the classifiers.
-        paths.lock.unlink(missing_ok=True)
 
 
 def run_pipeline(ir: TrainingIR, *, reprocess: bool = False, console: Any = None,

@@ -14,7 +14,7 @@ from typing import Any
 from specdsl.language.parsing import parse_chain
 from specdsl.schema import Schema, boolean, constant, integer, list_of, number, obj, string
 from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
-from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.schema import PER_TARGET, head_name
 from specdsl.training.heads.selection import class_weights, select_targets
 from specdsl.training.ir import HeadIR
 
@@ -32,8 +32,7 @@ class BinaryHead(HeadKind):
     def schema(self) -> Schema:
         return obj("binary head", "One sigmoid output per target (0/1 labels; −1 or NaN = unknown).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": head_name("The head's name, used in messages and, for one output, its layer name.",
-                                   "cpg"),
+            "head-name": head_name(PER_TARGET, "cpg"),
             "targets": _targets_schema("target"),
             "max-targets": integer("At most this many targets (DeepCpG's --nb_output).", minimum=1, optional=True,
                                    example=10),

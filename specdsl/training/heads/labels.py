@@ -23,7 +23,7 @@ from specdsl.language.parsing import parse_chain
 from specdsl.language.printer import format_scalar
 from specdsl.schema import Schema, choice, constant, list_of, number, obj, string
 from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
-from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.schema import ONE_OUTPUT, head_name
 from specdsl.training.heads.selection import select_targets
 from specdsl.training.ir import HeadIR
 
@@ -45,7 +45,7 @@ class LabelsHead(HeadKind):
     def schema(self) -> Schema:
         return obj("labels head", "One label per position of a read (labels 0..K−1 per position; −1 = padding).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": head_name("The head's name, used in messages and as its output layer's name.", "labels"),
+            "head-name": head_name(ONE_OUTPUT, "labels"),
             "target": string("The per-position label field in the data.", example="labels"),
             "classes": {**list_of(string("A class (segment) name.", example="cDNA"),
                                   "The class names, in label order.", min_items=2),

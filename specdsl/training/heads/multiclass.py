@@ -12,7 +12,7 @@ from specdsl.errors import SpecError
 from specdsl.language.parsing import parse_chain
 from specdsl.schema import Schema, boolean, constant, list_of, number, obj, string
 from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
-from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.schema import ONE_OUTPUT, head_name
 from specdsl.training.heads.selection import class_weights, select_targets
 from specdsl.training.ir import HeadIR
 
@@ -24,8 +24,7 @@ class MulticlassHead(HeadKind):
     def schema(self) -> Schema:
         return obj("multiclass head", "One softmax output over named classes (labels 0..K−1; −1 = unknown).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": head_name("The head's name, used in messages and, for one output, its layer name.",
-                                   "cap"),
+            "head-name": head_name(ONE_OUTPUT, "cap"),
             "target": string("The label field in the data.", example="cap_class"),
             "classes": list_of(string("A class name.", example="cap0"), "The class names, in label order.",
                                min_items=2),

@@ -9,7 +9,7 @@ from specdsl.language.parsing import parse_chain
 from specdsl.schema import Schema, constant, number, obj
 from specdsl.training.heads import HeadKind, OutputSpec, ResolvedHead, layer_name, register
 from specdsl.training.heads.binary import _targets_schema
-from specdsl.training.heads.schema import head_name
+from specdsl.training.heads.schema import PER_TARGET, head_name
 from specdsl.training.heads.selection import select_targets
 from specdsl.training.ir import HeadIR
 
@@ -21,8 +21,7 @@ class RegressionHead(HeadKind):
     def schema(self) -> Schema:
         return obj("regression head", "One linear output per target (NaN = unknown).", {
             "kind": constant("This head's kind.", self.name),
-            "head-name": head_name("The head's name, used in messages and, for one output, its layer name.",
-                                   "level"),
+            "head-name": head_name(PER_TARGET, "level"),
             "targets": _targets_schema("target"),
             "loss-weight": number("Multiplies this head's losses.", minimum=0, default=1.0),
         })

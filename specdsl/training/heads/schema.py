@@ -7,6 +7,14 @@ from specdsl.schema import WORDS, Schema, integer, number, obj, open_fraction, s
 NAME_PATTERN = "^[A-Za-z0-9_.-]+$"  # Keras layer and metric names; no '/', spaces or brackets
 
 
+# How output layers are named, said once for every head kind's ``head-name``: an output per target
+# is named after its target however many targets the head has, so a model's outputs never change
+# name with how many targets a pattern matched (and DeepCpG's tools find their cells by name).
+PER_TARGET = ("The head's name, used in messages. Each output layer is named after its target "
+              "(cpg/BS27_4_SER → cpg_BS27_4_SER), however many targets the head has.")
+ONE_OUTPUT = "The head's name, used in messages and as its one output layer's name."
+
+
 def head_name(doc: str, example: str) -> Schema:
     """A head's name: it becomes Keras layer and metric names, so letters, digits, _ . - only."""
     return {**string(doc, example=example), "pattern": NAME_PATTERN,
