@@ -128,10 +128,12 @@ def is_config_path(target: str) -> bool:
     return target.lower().endswith(CONFIG_SUFFIXES)
 
 
-def check_config(path: str | Path) -> Any:
-    """Everything ``specdsl train`` checks before TensorFlow starts: the schema, the lengths, the data files
-    and their shapes against the model, the heads' targets.  Returns the checked plan; trains nothing."""
-    from specdsl.config import load_config
-    from specdsl.training.plan import make_plan
+def check_config(path: str | Path, overrides: Iterable[str] = ()) -> Any:
+    """Everything ``specdsl train`` checks before it trains: the schema, the lengths, the data files and
+    their shapes against the model, the heads' targets, ``runtime.device``; every independent error at
+    once (:mod:`specdsl.config.preflight`).  ``overrides`` are ``--set`` texts (``schedule.epochs=2``).
+    Returns the checked plan (a pipeline kind's summary for Capfinder configs); trains nothing."""
+    from specdsl.config.overrides import parse_sets
+    from specdsl.config.preflight import check_config as check
 
-    return make_plan(load_config(path))
+    return check(path, parse_sets(overrides))

@@ -8,16 +8,25 @@ with a caret under it, and exits 2 without a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Source:
-    """A piece of text the user wrote: a spec file, a config file or a CLI string."""
+    """A piece of text the user wrote: a spec file, a config file or a CLI string.
+
+    ``option`` marks the value of a command-line option (``name`` is the option, ``--set``): an
+    error in it is named by the option and its text as typed, which the user can find on the
+    command line, rather than by a line and column that mean nothing there.
+    """
 
     name: str
     text: str
+    option: bool = False
 
     def lines(self) -> list[str]:
         """The lines as the parsers count them: only "\\n" ends a line (and a "\\r" before it is dropped).
@@ -59,6 +68,7 @@ class SpecError(Exception):
     hint: str | None = None
     path: str | None = None  # config key path, e.g. settings.architecture.filters
     file: str | None = None  # a file name when there is no span (missing file)
+    notes: tuple[str, ...] = ()  # what could not be checked because of it (see :class:`Problems`)
 
     def __post_init__(self) -> None:
         super().__init__(self.message)
@@ -68,7 +78,9 @@ class SpecError(Exception):
 
     def headline(self) -> str:
         where = ""
-        if self.span is not None:
+        if self.span is not None and self.span.source.option:
+            where = f"{self.span.source.name} {self.span.source.text}: "
+        elif self.span is not None:
             where = f"{self.span.source.name}:{self.span.line}:{self.span.column}: "
         elif self.file:
             where = f"{self.file}: "
@@ -90,6 +102,7 @@ class SpecError(Exception):
             out.append(f"  expected: {self.expected}")
         if self.hint:
             out.append(f"  hint: {self.hint}")
+        out += [f"note: {n}" for n in self.notes]
         return "\n".join(out)
 
 
@@ -133,14 +146,68 @@ class LimitExceeded(SpecError):
 
 
 class SpecErrors(SpecError):
-    """Several independent problems reported at once (configs report every error)."""
+    """Several independent problems reported at once (configs report every error).
 
-    def __init__(self, errors: Sequence[SpecError]):
-        self.errors = list(errors)
-        super().__init__(f"{len(self.errors)} error(s)")
+    ``notes`` say what could not be checked because of them ("the heads against the model not
+    checked: the architecture has errors"), once each, after the errors: a user who fixes every
+    error listed is not surprised by a new kind of error on the next run.
+    """
+
+    def __init__(self, errors: Sequence[SpecError], notes: Sequence[str] = ()):
+        self.errors = [inner for e in errors for inner in (e.errors if isinstance(e, SpecErrors) else [e])]
+        gathered = [n for e in [*errors, *self.errors] for n in e.notes] + list(notes)
+        for inner in self.errors:  # said once, after every error
+            inner.notes = ()
+        super().__init__(f"{len(self.errors)} errors", notes=tuple(dict.fromkeys(gathered)))
 
     def render(self) -> str:
-        return "\n".join(e.render() for e in self.errors)
+        out = [e.render() for e in self.errors] + [f"note: {n}" for n in self.notes]
+        if len(self.errors) > 1:
+            out.append(f"{len(self.errors)} errors")
+        return "\n".join(out)
+
+
+class Problems:
+    """Errors gathered from checks that do not depend on each other, so one run reports them all.
+
+    A check that fails is recorded and the caller goes on with the next one; whatever depends
+    on a failed check is skipped with a note (:meth:`skipped`), said once.  ``raise_any`` ends it:
+    nothing, one error as itself, or a :class:`SpecErrors` with the notes.
+    """
+
+    def __init__(self, errors: Iterable[SpecError] = ()):
+        self.errors: list[SpecError] = []
+        self.notes: list[str] = []
+        self.add(*errors)
+
+    def add(self, *errors: SpecError) -> None:
+        for err in errors:
+            inner = err.errors if isinstance(err, SpecErrors) else [err]
+            self.notes += [n for e in [err, *inner] for n in e.notes if n not in self.notes]
+            for e in [err, *inner]:
+                e.notes = ()
+            self.errors += inner
+
+    def attempt(self, check: Callable[..., T], *args: Any) -> T | None:
+        """``check(*args)``, or None after recording the SpecError it raised (checks used here return a value)."""
+        try:
+            return check(*args)
+        except SpecError as err:
+            self.add(err)
+            return None
+
+    def skipped(self, what: str, because: str) -> None:
+        note = f"{what} not checked: {because}"
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:  # as itself, so a caller reads its path and span; the notes go with it
+            only = self.errors[0]
+            only.notes = tuple(dict.fromkeys([*only.notes, *self.notes]))
+            raise only
+        if self.errors:
+            raise SpecErrors(self.errors, self.notes)
 
 
 def nearest(word: str, choices: Iterable[str], n: int = 1, cutoff: float = 0.6) -> list[str]:
@@ -165,5 +232,5 @@ def quoted_list(items: Iterable[str], limit: int = 8) -> str:
     return shown + (f", … ({len(items) - limit} more)" if len(items) > limit else "")
 
 
-__all__ = ["Source", "Span", "SpecError", "SpecErrors", "UnknownName", "UnknownLayerKind", "ImpossibleShape",
-           "LimitExceeded", "window", "nearest", "did_you_mean", "quoted_list"]
+__all__ = ["Source", "Span", "SpecError", "SpecErrors", "Problems", "UnknownName", "UnknownLayerKind",
+           "ImpossibleShape", "LimitExceeded", "window", "nearest", "did_you_mean", "quoted_list"]

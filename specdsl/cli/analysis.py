@@ -9,21 +9,14 @@ from specdsl.console import Column, Table, printer
 from specdsl.errors import SpecError
 
 
-def _add_binding_args(p: argparse.ArgumentParser) -> None:
+def _add_binding_args(p: argparse.ArgumentParser, *, configs: bool = False) -> None:
     p.add_argument("--input", "-i", action="append", default=[], metavar="[NAME=]SHAPE",
-                   help="input shape such as 1001x4 (NAME= for a multi-input preset); repeatable")
+                   help="input shape such as 1001x4 (NAME= for a multi-input preset); repeatable"
+                        + ("; not for configs, whose data give the shapes" if configs else ""))
     p.add_argument("--set", "-s", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a preset parameter, e.g. --set dna_wlen=501; repeatable")
-
-
-def _pipeline_of(path: str) -> tuple[Any, Any] | None:
-    """(the kind's pipeline, the IR) for a config whose kind runs a whole pipeline, else None."""
-    from specdsl.config import load_config
-    from specdsl.config.kinds import config_kind
-
-    ir = load_config(path)
-    pipeline = config_kind(ir.kind).load_pipeline()
-    return (pipeline, ir) if pipeline is not None else None
+                   help="override a preset parameter, e.g. --set dna_wlen=501; repeatable"
+                        + ("; for a CONFIG.json, any value of the config, as 'specdsl train --set' takes it "
+                           "(--set schedule.epochs=2)" if configs else ""))
 
 
 def cmd_presets(args: argparse.Namespace) -> int:
@@ -78,14 +71,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     from specdsl.language.primitives import format_shape
 
     if api.is_config_path(args.spec):
-        if args.set or args.input:
-            raise SpecError("--set and --input apply to specs, not to training configs", path="--set/--input",
-                            hint="put the values in the config")
-        pipeline = _pipeline_of(args.spec)
-        if pipeline is not None:  # a config kind that describes a whole pipeline (Capfinder's)
-            print(pipeline[0].check_ir(pipeline[1]))
+        if args.input:
+            raise SpecError("--input applies to specs; a training config takes its input shapes from the data",
+                            path="--input", hint="to change a value of the config, use --set PATH=VALUE")
+        plan = api.check_config(args.spec, args.set)
+        if isinstance(plan, str):  # the summary of a config kind that describes a whole pipeline (Capfinder's)
+            print(plan)
             return 0
-        plan = api.check_config(args.spec)
         outs = ", ".join(o.display for o in plan.outputs)
         print(f"ok: {args.spec}: {plan.ir.kind} config; model {plan.graph.name}, {plan.graph.total:,} parameters; "
               f"outputs {outs}; {plan.examples['train']:,} training and {plan.examples['val']:,} validation "
@@ -158,7 +150,7 @@ def add_verbs(sub: Any) -> None:
     p = sub.add_parser("check", help="validate a spec, or a training config completely (schema, lengths, data "
                                      "files) without training; exit 0 when it is valid")
     p.add_argument("spec", metavar="SPEC|PRESET|FILE|CONFIG.json")
-    _add_binding_args(p)
+    _add_binding_args(p, configs=True)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("length", help="input length ↔ output length of a profile model (like lengthCalc)")

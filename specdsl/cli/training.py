@@ -17,10 +17,14 @@ def _check_config_kind(kind: str) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from specdsl.config import load_config
     from specdsl.config.kinds import config_kind
+    from specdsl.config.overrides import parse_sets
+    from specdsl.config.preflight import load_for_run
 
-    ir = load_config(args.config)
+    overrides = parse_sets(args.set)
+    if args.dry_run:
+        return _dry_run(args, overrides)
+    ir = load_for_run(args.config, overrides)
     pipeline = config_kind(ir.kind).load_pipeline()
     if pipeline is not None:  # Capfinder's config: ETL, search, final training, evaluation
         return pipeline.run_ir(ir, resume=args.resume, reprocess=args.reprocess)
@@ -30,6 +34,34 @@ def cmd_train(args: argparse.Namespace) -> int:
     from specdsl.training.session import run_training
 
     return run_training(ir, resume=args.resume)
+
+
+def _dry_run(args: argparse.Namespace, overrides: list[Any]) -> int:
+    """``train --dry-run``: every check of ``specdsl check``, then the plan; nothing is trained or written."""
+    from specdsl.config.preflight import check_config
+
+    for flag, given in (("--resume", args.resume), ("--reprocess", args.reprocess)):
+        if given:
+            raise SpecError(f"{flag} changes what a run does; --dry-run only checks the config and shows the plan",
+                            path=flag, hint=f"leave out {flag} or --dry-run")
+    plan = check_config(args.config, overrides)
+    done = "dry run: nothing was trained or written"
+    if isinstance(plan, str):  # a config kind that describes a whole pipeline (Capfinder's): its own summary
+        print(f"{plan}\n{done}")
+        return 0
+    from specdsl.console import printer
+    from specdsl.language.report import graph_report, render_graph_report
+    from specdsl.training.devices import check_batch_size, choose_devices
+    from specdsl.training.plan_report import plan_lines
+
+    ir = plan.ir
+    devices = choose_devices(ir.runtime.device, ir.document)
+    check_batch_size(devices, ir.schedule.batch_size, "batch-size", ir.document)
+    out = printer()
+    out.print(f"plan of {args.config} ({ir.kind} config)")
+    render_graph_report(graph_report(plan.graph), out)
+    out.print(*plan_lines(plan, devices), done)
+    return 0
 
 
 def _generators() -> dict[str, Any]:
@@ -75,7 +107,13 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def add_verbs(sub: Any) -> None:
     p = sub.add_parser("train", help="train a model from a training config (BPReveal, Capfinder or specdsl kind)")
-    p.add_argument("config", metavar="CONFIG.json")
+    p.add_argument("config", metavar="CONFIG.json", help="the training config (specdsl init KIND writes one)")
+    p.add_argument("--set", "-s", action="append", default=[], metavar="PATH=VALUE",
+                   help="change one value of the config for this run, checked like the file: a dotted key path "
+                        "(a number picks a list item) and a JSON value, else text, e.g. --set schedule.epochs=2 "
+                        "--set heads.0.loss-weight=2; repeatable")
+    p.add_argument("--dry-run", action="store_true", help="check everything and show the plan (the model, the "
+                   "examples and steps per epoch, the device, where each output goes); train and write nothing")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
     p.add_argument("--reprocess", action="store_true", help="Capfinder configs: rebuild the processed dataset even "
                                                             "when an up-to-date one exists")

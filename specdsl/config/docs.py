@@ -44,6 +44,54 @@ In the grammars below, `«...»` marks an optional part; keys may come in any or
 """
 
 
+_CHECKING = """\
+## Checking a config, changing values, a dry run
+
+`specdsl check CONFIG` finds everything `specdsl train` would find before it trains, and reports
+every independent error in one run, each at its place with a caret, then `N errors`: the schema
+(unknown keys, wrong values), the data files, the model's inputs and architecture against the data,
+each head's targets, and `runtime.device` (`"gpu"` on a machine without one; on Linux a machine
+with no GPU driver is told without importing a backend, otherwise the backend is asked). The later
+checks run on what the earlier ones leave: an unknown key or a wrong value is taken out (its default
+stands in), a missing validation file still lets the model be checked against the training data.
+An error that leaves a later check nothing to work on says so once, e.g.
+`note: the heads against the model and the data files' examples not checked: the architecture has errors`.
+`specdsl train` reports the same errors, at once, before it starts. Exit status 2, nothing written.
+
+**`--set PATH=VALUE`** changes one value for this run, on `specdsl train` and `specdsl check` alike
+(so you can check what you will train); repeat it for more:
+
+```
+specdsl train my.json --set schedule.epochs=2 --set optimizer.learning-rate=1e-4
+specdsl check my.json --set heads.0.loss-weight=2 --set runtime.device=cpu
+```
+
+PATH is keys joined by dots; a number picks a list item (`heads.0` is the first head). VALUE is
+JSON (`2`, `1e-4`, `true`, `null`, `["a.fa", "b.fa"]`, `{"name": "adam"}`), and anything that is
+not JSON is text (`--set data.train=out/train.fa`). Sections the config lacks are created
+(`--set runtime.device=gpu`). The value is applied before the config is checked, so the same
+rules check it, and an error about it is shown at the option:
+
+```
+--set schedule.epoch=2: schedule: unknown key 'epoch'
+    schedule.epoch=2
+             ^^^^^
+  expected: a key in schedule: epochs, batch-size, …
+  hint: did you mean 'epochs'?
+```
+
+The run's stored config (`config` in the history) holds the values it used. The workshop's `-lr X`
+and `-dr Y` (`specdsl workshop inh-model`, `full-model`) are `--set optimizer.learning-rate=X` and
+`--set model.architecture.params.dropout=Y`.
+
+**`specdsl train CONFIG --dry-run`** runs every check of `specdsl check`, then shows the plan and
+exits 0 without training or writing anything: the model's layer table and parameters, the examples
+of each split, the steps per epoch (training batches are whole: the remainder is left out of each
+epoch, a different one every time), the batch size and epochs, the optimizer, the devices and
+backend, and where each output will go. It takes `--set` too.
+"""
+
+
 _SPEC_FILES = """\
 ## Presets from your own spec files
 
@@ -84,6 +132,44 @@ a spec file at its own file, line and column. `specdsl presets my_models.spec` l
 """
 
 
+_OUTPUTS = """\
+## Outputs
+
+A run with `"output-prefix": "out/solo"` delivers, beside the prefix:
+
+- `out/solo.keras`: the delivered model: the weights of its best epoch (lowest `val_loss`, or
+  `loss` without validation data), without training-only objects;
+- `out/solo.checkpoint.keras`: the same epoch with its compile state (optimizer, losses);
+- `out/solo.history.json`: every logged value per epoch (Keras's and BPReveal's keys), `config`,
+  `best-epoch` (1-based: the epoch delivered) and `monitor` (the value that chose it),
+  `validation-scores` of classifier and regression heads, `outputs` where outputs have other
+  names in the data;
+- `out/solo_LR:<lr>-DR:<dropout>-ACC.png`, `…-LOSS.png`: classifier runs' curves; `DR` is the
+  dropout the model has (the preset's `dropout`, else its `do[…]` rates) and is left out when it
+  has none.
+
+Out-dir runs (DeepCpG's) write `model.keras`, `checkpoint.keras`, `history.json`, `history.png` and
+`lc_train.tsv`/`lc_val.tsv` in their folder. The end of a run says which epoch it delivered and
+why, e.g. `delivered: best val_loss 0.2031 at epoch 1 of 5; early stopping restored it`.
+
+**The outputs are delivered together.** While a run trains, the files to watch (the history, the
+best epoch's checkpoint, the learning curves) are rewritten after every epoch in
+`out/solo.backup/delivery/`; the files beside the prefix change only at the end of the run, when
+all of them are moved into place at once. A run that dies before that (killed, a closed pipe, an
+error) leaves the previous run's model, history, pictures and checkpoint as they were, together;
+one killed while moving them is completed by the next run or `specdsl plot`, so a history is never
+drawn beside another run's model. Ctrl+C and a diverged loss deliver the best epoch so far.
+`out/solo.lock` exists only while a run holds the place.
+
+**Output layers** are named after what they predict: `binary` and `regression` heads name each
+output after its target (`cpg/BS27_4_SER` → layer `cpg_BS27_4_SER`) however many targets they have,
+so the names never change with how many targets a pattern matched; `multiclass` and `labels` heads
+have one output, named after `head-name`; profile heads name theirs `solo_profile_<head-name>` and
+`solo_logcounts_<head-name>`, as BPReveal does. The model is named by `model-name`, else by its
+preset (`InhModel`), else, for an architecture string, `model_<6 hex digits>` of its text.
+"""
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -119,7 +205,7 @@ def _kind_section(kind: str) -> str:
 
 def config_docs() -> str:
     """The text of ``docs/config.md``: every key of every kind, its type, default, doc and requiredness."""
-    return "\n".join([_INTRO, _SPEC_FILES, *(_kind_section(k) for k in config_kinds())])
+    return "\n".join([_INTRO, _CHECKING, _SPEC_FILES, _OUTPUTS, *(_kind_section(k) for k in config_kinds())])
 
 
 def main() -> int:

@@ -242,6 +242,18 @@ def parse_document(source: Source) -> tuple[Node, list[SpecError]]:
     return builder.node(tree.children[0]), builder.problems
 
 
+def parse_value(source: Source, column: int) -> tuple[Node, list[SpecError]]:
+    """The value written from ``column`` to the end of one-line ``source`` (a command-line option's
+    ``PATH=VALUE``), positioned in that source; syntax errors raise, soft problems come back."""
+    text = " " * (column - 1) + source.text[column - 1:]  # blanks keep Lark's columns those of the source
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as err:
+        raise _syntax_error(Source(source.name, text, source.option), err) from None
+    builder = _Builder(source)
+    return builder.node(tree.children[0]), builder.problems
+
+
 def read_config_text(text: str, name: str = "<config>") -> Node:
     """Read config text into positioned values; any syntax problem raises a SpecError."""
     node, problems = parse_document(Source(name, text))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -287,8 +288,91 @@ def validate(root: Node, kind: str | None = None, *, problems: Iterable[SpecErro
     ``problems`` the reader already found (duplicate keys), schema errors, and the
     checks no schema can express (see :mod:`.checks`).
     """
+    checked = check_document(root, kind, problems=problems)
+    if checked.errors or checked.config is None:
+        raise SpecErrors(checked.errors)
+    return checked.kind, checked.config
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A config's kind, every problem its document has (sorted by position), and what is left to check:
+    its value with defaults, less what breaks the schema (:func:`repaired`), or None with ``blocked``,
+    the key whose error leaves nothing usable (a required key that is missing)."""
+
+    kind: str
+    config: dict | None
+    errors: list[SpecError]
+    blocked: str | None = None
+
+
+def check_document(root: Node, kind: str | None = None, *, problems: Iterable[SpecError] = ()) -> Checked:
+    """Like :func:`validate`, without raising, so ``specdsl check`` can go on with what is left to the
+    data files and the model and report their errors in the same run."""
     kind = check_kind(kind) if kind is not None else detect_kind(root)
-    errors = list(problems) + schema_errors(root, kind) + semantic_errors(root, kind)
-    if errors:
-        raise SpecErrors(sorted(errors, key=_position))
-    return kind, with_defaults(schema_of(kind), root.to_python())
+    errors = sorted(list(problems) + schema_errors(root, kind) + semantic_errors(root, kind), key=_position)
+    value, blocked = repaired(_validator(kind), root.to_python()) if errors else (root.to_python(), None)
+    return Checked(kind, with_defaults(schema_of(kind), value) if value is not None else None, errors, blocked)
+
+
+def repaired(validator: Draft7Validator, value: Any, rounds: int = 8) -> tuple[Any, str | None]:
+    """``value`` less what breaks the schema, for the later checks to run on the rest; else (None, the key path
+    that stops it).
+
+    An unknown key is dropped; a wrong value is dropped too, so its default (if it has one) takes
+    its place; a wrong list item takes its whole list with it, since dropping the item alone would
+    renumber the items after it and every later error would name the wrong one.  A missing
+    required key cannot be made up: then nothing is left to check."""
+    value = copy.deepcopy(value)
+    for _ in range(rounds):
+        errors = [leaf for err in validator.iter_errors(value) for leaf in _leaves(err)]
+        if not errors:
+            return value, None
+        for err in errors:
+            path = list(err.absolute_path)
+            if err.validator == "required":
+                return None, format_path(path) or "the config"
+            target = _at(value, path)
+            if target is _GONE:  # taken out with its list or section by an earlier error of this round
+                continue
+            if err.validator == "additionalProperties" and isinstance(target, dict):
+                known = err.schema.get("properties", {}) if isinstance(err.schema, dict) else {}
+                for key in [key for key in target if key not in known]:
+                    del target[key]
+                continue
+            while path and isinstance(_at(value, path[:-1]), list):
+                path.pop()
+            parent = _at(value, path[:-1])
+            if not path or not isinstance(parent, dict):
+                return None, format_path(list(err.absolute_path)) or "the config"
+            parent.pop(path[-1], None)
+    return None, "the config"  # pragma: no cover - every round takes something out
+
+
+_GONE = object()
+
+
+def _leaves(err: ValidationError) -> list[ValidationError]:
+    """The errors inside the alternative the value meant (its tag names it, or its JSON type does), as the
+    messages are made (:class:`_Translator`): so an unknown key in a head drops the key, not the heads."""
+    schema: Schema = err.schema if isinstance(err.schema, dict) else {}
+    branches = schema.get("oneOf") or schema.get("anyOf") or []
+    if err.validator not in ("oneOf", "anyOf") or not err.context or not branches:
+        return [err]
+    if TAG in schema:
+        name = err.instance.get(schema[TAG], schema[TAG_DEFAULT]) if isinstance(err.instance, dict) else None
+        index = schema[TAG_VALUES].index(name) if name in schema[TAG_VALUES] else None
+    else:
+        meant = [i for i, b in enumerate(branches) if "type" in b and _validator_type_ok(b["type"], err.instance)]
+        index = meant[0] if len(meant) == 1 else None
+    inner = [sub for sub in err.context if sub.relative_schema_path and sub.relative_schema_path[0] == index]
+    return [leaf for sub in inner for leaf in _leaves(sub)] if inner else [err]
+
+
+def _at(value: Any, path: list[Any]) -> Any:
+    for step in path:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return _GONE
+    return value

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -108,6 +109,39 @@ def _no_gpu(backend: str, reason: str, hint: str) -> SpecError:
                      path=DEVICE_PATH,
                      hint=f"check that `nvidia-smi` lists the GPU and that the NVIDIA driver and CUDA libraries "
                           f"match this {backend}; {hint}; or set runtime.device to auto or cpu")
+
+
+#: The device files through which a GPU reaches a process on Linux: NVIDIA's driver, ROCm's, WSL2's.
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/kfd", "/dev/dxg")
+
+
+def gpu_problem(setting: str, *, ask_backend: bool = True) -> SpecError | None:
+    """Why ``runtime.device`` cannot be had here (``gpu`` without a GPU), or None; for ``specdsl check``.
+
+    Cheap first: on Linux a GPU reaches a process only through its driver's device file, so with
+    none of :data:`GPU_DEVICE_FILES`, or with every CUDA GPU hidden by ``CUDA_VISIBLE_DEVICES`` and
+    no ROCm, no backend can see one, and that is said without importing any (a check stays fast).
+    Otherwise only the backend can tell, since its CUDA libraries must match the driver: with
+    ``ask_backend`` it is asked as a run asks it (:func:`choose_devices`: seconds, for TensorFlow).
+    """
+    if setting != "gpu":
+        return None
+    if sys.platform.startswith("linux"):
+        present = [f for f in GPU_DEVICE_FILES if os.path.exists(f)]
+        hidden = os.environ.get("CUDA_VISIBLE_DEVICES", "0").strip() in ("", "-1")
+        if not present or (hidden and "/dev/kfd" not in present):
+            reason = (f"CUDA_VISIBLE_DEVICES='{os.environ['CUDA_VISIBLE_DEVICES']}' hides every GPU from this process"
+                      if present else f"none of {', '.join(GPU_DEVICE_FILES)} exists: no GPU driver is loaded")
+            return SpecError(f"device 'gpu' was asked for, but this machine has no GPU to train on ({reason})",
+                             path=DEVICE_PATH, hint="check that `nvidia-smi` lists the GPU (in a container: that the "
+                                                    "GPU is passed into it), or set runtime.device to auto or cpu")
+    if not ask_backend:
+        return None
+    try:
+        choose_devices(setting)
+    except SpecError as err:
+        return err
+    return None
 
 
 def _tf_devices(setting: str) -> Devices:
@@ -300,4 +334,5 @@ def adapt_dataset(ds: Any, devices: Devices, *, batch_size: int, examples: int |
     return ds.filter(lambda *batch: rows(*batch) > 0)
 
 
-__all__ = ["DEVICE_SETTINGS", "Devices", "adapt_dataset", "check_batch_size", "choose_devices", "training_devices"]
+__all__ = ["DEVICE_SETTINGS", "Devices", "adapt_dataset", "check_batch_size", "choose_devices", "gpu_problem",
+           "training_devices"]

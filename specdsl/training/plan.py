@@ -15,7 +15,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from specdsl.errors import ImpossibleShape, SpecError, SpecErrors, quoted_list
+from specdsl.errors import ImpossibleShape, Problems, SpecError, quoted_list
+from specdsl.language.adhoc import is_architecture_string, model_name
 from specdsl.language.analysis import build_graph
 from specdsl.language.ir import Heads, Preset, Ref
 from specdsl.language.lowering import LayerGraph
@@ -85,16 +86,15 @@ def _bind_shape_params(preset: Preset, params: dict[str, Any], shapes: dict[str,
             params[dim] = value
 
 
-def _resolve_heads(ir: TrainingIR, fields: Fields, body_shape: tuple) -> list[ResolvedHead]:
+def _resolve_heads(ir: TrainingIR, fields: Fields, found: Problems) -> list[ResolvedHead | None]:
+    """Each head with its targets in the data, or None where that failed (recorded in ``found``): the
+    heads do not depend on each other, so every head's problem is reported at once."""
     counters: dict[str, int] = {}
     out = []
     for head in ir.heads:
-        kind = head_kind(head.kind)
         index = counters.get(head.kind, 0)
         counters[head.kind] = index + 1
-        rh = kind.resolve(head, index, fields.targets)
-        kind.check_body(rh, body_shape)
-        out.append(rh)
+        out.append(found.attempt(head_kind(head.kind).resolve, head, index, fields.targets))
     return out
 
 
@@ -192,56 +192,102 @@ def _output_problems(ir: TrainingIR) -> list[SpecError]:
 
 
 def _make_plan(ir: TrainingIR) -> Plan:
-    """The output place is checked apart from the rest, so its problem is reported with the first
-    other one (a run with a bad prefix and a missing data file hears of both at once)."""
-    found = _output_problems(ir)
-    try:
-        plan = _plan(ir)
-    except SpecError as err:
-        if not found:
-            raise
-        raise SpecErrors(found + (getattr(err, "errors", None) or [err])) from None
-    if found:
-        raise found[0] if len(found) == 1 else SpecErrors(found)
+    """Every check whose inputs are sound runs, so one run reports every independent problem: the
+    output place, a trained model to start from, the data files, the inputs against them, the
+    architecture against their shapes and each head's targets; then, once all of those pass, the
+    heads against the model and every example of the data files.  What an error leaves unchecked
+    is said once, in a note (``specdsl check`` on a config with four mistakes reports all four)."""
+    found = Problems(_output_problems(ir))
+    found.attempt(_check_start_from, ir)
+    reader = get_reader(ir.data.reader)
+    ir, fields = _fields(ir, reader, found)
+    if fields is None:
+        found.skipped("the model against the data and the heads' targets", "the training data have errors")
+        found.raise_any()
+    assert fields is not None
+    shapes = found.attempt(_input_shapes, ir, fields)
+    params = ir.body.params_dict()
+    body = written_preset(ir.body.preset, params)  # a builder's preset, written for these parameters
+    ends = found.attempt(_build_body, body, params, shapes) if shapes is not None else None
+    heads = _resolve_heads(ir, fields, found)
+    if ends is not None:
+        body_shape = next(iter(ends.output_shapes().values()))
+        for rh in heads:
+            if rh is not None:
+                found.attempt(head_kind(rh.head.kind).check_body, rh, body_shape)
+    if shapes is None or ends is None or None in heads:
+        blame = "the inputs have" if shapes is None else "the architecture has" if ends is None else "the heads have"
+        found.skipped("the heads against the model and the data files' examples", f"{blame} errors")
+        found.raise_any()
+    assert shapes is not None
+    plan = found.attempt(_with_heads, ir, reader, fields, shapes, params, body, [rh for rh in heads if rh])
+    if plan is None:
+        found.skipped("the data files' examples", "the heads have errors")
+        found.raise_any()
+    assert plan is not None
+    _check_data(plan, found)
+    for kind_name, rhs in plan.heads_by_kind().items():
+        head_kind(kind_name).prepare(rhs, plan)
     return plan
 
 
-def _plan(ir: TrainingIR) -> Plan:
-    _check_start_from(ir)
-    reader = get_reader(ir.data.reader)
-    fields = reader.fields(ir)
-    shapes = _input_shapes(ir, fields)
-    params = ir.body.params_dict()
-    body = written_preset(ir.body.preset, params)  # a builder's preset, written for these parameters
+def _fields(ir: TrainingIR, reader: Reader, found: Problems) -> tuple[TrainingIR, Fields | None]:
+    """What the files offer.  Where only the validation files are at fault, the IR without them goes
+    on, so the model is still checked against the training data in the same run."""
+    try:
+        return ir, reader.fields(ir)
+    except SpecError as err:
+        found.add(err)
+        if not ir.data.val:
+            return ir, None
+    train_only = replace(ir, data=replace(ir.data, val=()))
+    try:
+        return train_only, reader.fields(train_only)
+    except SpecError:  # the training files are at fault too (their error came first)
+        return ir, None
+
+
+def _build_body(body: Preset, params: dict[str, Any], shapes: dict[str, tuple[int, ...]]) -> LayerGraph:
+    """The architecture alone on the data's shapes (the heads' outputs come later)."""
     _bind_shape_params(body, params, shapes)
-    last = body.nodes[-1].name
-    ends = _build(replace(body, heads=(), outputs=(last,)), params, shapes)
-    body_shape = next(iter(ends.output_shapes().values()))
-    heads = _resolve_heads(ir, fields, body_shape)
+    return _build(replace(body, heads=(), outputs=(body.nodes[-1].name,)), params, shapes)
+
+
+def _with_heads(ir: TrainingIR, reader: Reader, fields: Fields, shapes: dict[str, tuple[int, ...]],
+                params: dict[str, Any], body: Preset, heads: list[ResolvedHead]) -> Plan:
+    """The plan with the heads attached as IR chains to the body (the graph the model is built from)."""
     outputs = _ordered_outputs(heads)
+    last = body.nodes[-1].name
     preset = replace(body, outputs=(),
                      heads=tuple(Heads(o.layer, 1, Ref(o.source or last), o.chain) for o in outputs))
     graph = _build(preset, params, shapes)
-    graph.name = ir.model_name or ir.body.label or graph.name
-    _check_trainability(ir, graph, outputs)
+    named = ir.body.label if not is_architecture_string(ir.body.preset) else ""  # else its label is its text
+    graph.name = ir.model_name or named or model_name(ir.body.preset)
     by_field = {inp.field: shapes[inp.name] for inp in ir.inputs}
-    plan = Plan(ir, reader, fields, by_field, params, heads, outputs, preset, graph)
-    groups = plan.heads_by_kind()
-    for kind_name, rhs in groups.items():
-        head_kind(kind_name).check_graph(rhs, plan)
+    return Plan(ir, reader, fields, by_field, params, heads, outputs, preset, graph)
+
+
+def _check_data(plan: Plan, found: Problems) -> None:
+    """The whole model's checks and every data file's, independent of each other: all of them run."""
+    ir = plan.ir
+    found.attempt(_check_trainability, ir, plan.graph, plan.outputs)
+    before = len(found.errors)
+    for kind_name, rhs in plan.heads_by_kind().items():
+        found.attempt(head_kind(kind_name).check_graph, rhs, plan)
+    if len(found.errors) > before:  # the readers take what the heads find here (a profile's output length)
+        found.skipped("the data files' examples", "the heads do not fit the model")
+        found.raise_any()
     shared = sorted(set(ir.data.train) & set(ir.data.val))
-    if shared and not reader.holds_out(ir):
+    if shared and not plan.reader.holds_out(ir):
         logging.getLogger(__name__).warning("%s is both a training and a validation file: validation scores are "
                                             "not held out", shared[0])
-    plan.examples["train"] = _check_files(plan, "train")
-    plan.examples["val"] = _check_files(plan, "val") if ir.data.val else 0
-    if plan.examples["train"] < ir.schedule.batch_size:
-        raise SpecError(f"the training data holds {plan.examples['train']} examples, fewer than the batch size "
-                        f"{ir.schedule.batch_size}", path="batch-size",
-                        file=", ".join(ir.data.train))
-    for kind_name, rhs in groups.items():
-        head_kind(kind_name).prepare(rhs, plan)
-    return plan
+    train = found.attempt(_check_files, plan, "train")
+    val = found.attempt(_check_files, plan, "val") if ir.data.val else 0
+    plan.examples["train"], plan.examples["val"] = train or 0, val or 0
+    if train is not None and train < ir.schedule.batch_size:
+        found.add(SpecError(f"the training data holds {train} examples, fewer than the batch size "
+                            f"{ir.schedule.batch_size}", path="batch-size", file=", ".join(ir.data.train)))
+    found.raise_any()
 
 
 __all__ = ["Plan", "make_plan"]

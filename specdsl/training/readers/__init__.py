@@ -42,6 +42,7 @@ class Reader:
     needs_val: bool = False  # whether a config must name validation files
     single_input: str | None = None  # the field an architecture string's one input reads, if fixed
     aliases: dict[str, str] = {}  # model input name → field, for inputs not named after their field
+    whole_batches = True  # training batches are all full: the remainder is left out of each epoch (not the same one)
 
     def schema_properties(self) -> dict[str, Schema]:
         """The reader's own keys in a ``specdsl-train`` config's ``data`` section."""

@@ -105,6 +105,7 @@ def length_batches(spans: list[Span], batch: int, rng: np.random.Generator | Non
 class LabelledReads(Reader):
     name = "labelled-reads"
     doc = "reads with one label per base (reads.h5 from 'specdsl tranquillyzer simulate-data'), batched by length"
+    whole_batches = False  # the reads left over from the length pools end the epoch as one short batch
     single_input = TOKENS
 
     def schema_properties(self) -> dict[str, Schema]:
