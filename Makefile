@@ -70,7 +70,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile  # one worker per core; a file stays on one worker (its trained fixtures run once)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py
