@@ -1,22 +1,99 @@
-"""An argparse parser for adapters: the original tool's options, with specdsl's error policy.
+"""argparse parsers with specdsl's error policy: every command line, the main one and the adapters'.
 
-Every option of the original tool is declared, so each is *known*; the ones specdsl
-does not implement are declared with :meth:`ToolParser.unsupported` and refused by
-name when used (never silently ignored).  Any mistake — an unknown or misspelt option,
-a missing or malformed value — is a :class:`SpecError` naming the option, so the CLI
-exits 2 with a plain message instead of argparse's usage dump.
+:class:`Parser` is what ``specdsl`` and its verbs are parsed with: a misspelt verb, choice or option
+gets a did-you-mean (``specdsl param`` → "did you mean 'params'?", ``--inptu`` → "unknown option
+--inptu; did you mean '--input'?"), found from the argv and the declared options, never from
+argparse's wording, and named before any other complaint it may have caused (a required argument
+the misspelt option stood for).  argparse's usage line and exit status 2 stay.
+
+:class:`ToolParser` is an adapter's: the original tool's options.  Every one of them is declared,
+so each is *known*; the ones specdsl does not implement are declared with
+:meth:`ToolParser.unsupported` and refused by name when used (never silently ignored).  Any
+mistake — an unknown or misspelt option, a missing or malformed value — is a :class:`SpecError`
+naming the option, so the CLI exits 2 with a plain message instead of argparse's usage dump.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
+import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
 from specdsl.errors import SpecError, did_you_mean
 
+_NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # a value, as argparse reads it, not an option
 
-class ToolParser(argparse.ArgumentParser):
+
+class Parser(argparse.ArgumentParser):
+    """argparse with did-you-mean for verbs, choices and options (subparsers are of this class too)."""
+
+    _argv: list[str] = []  # what this parser was last given (a subparser: the words after its verb)
+
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        self._argv = list(sys.argv[1:] if args is None else args)
+        return super().parse_known_args(self._argv, namespace)
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        """As argparse's, but words left over are reported by the verb's parser, which knows their options."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:
+            self._chosen(parsed).error("unrecognized arguments: " + " ".join(extras))
+        return parsed
+
+    def _chosen(self, parsed: argparse.Namespace) -> Parser:
+        """The innermost subparser ``parsed`` went through (``specdsl params …`` → the params parser)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                sub = action.choices.get(getattr(parsed, action.dest, None))
+                if isinstance(sub, Parser):
+                    return sub._chosen(parsed)
+        return self
+
+    def option_strings(self) -> list[str]:
+        return [o for action in self._actions for o in action.option_strings]
+
+    def unknown_option(self) -> tuple[str, str | None] | None:
+        """The first word of this parser's argv that looks like an option and is none (nor an
+        unambiguous prefix of one), with a did-you-mean; None when every option is known."""
+        known = self.option_strings()
+        for word in self._argv:
+            if word == "--":
+                return None
+            if not word.startswith("-") or word == "-" or _NEGATIVE_NUMBER.match(word):
+                continue
+            flag = word.split("=", 1)[0]
+            if flag in known or (not flag.startswith("--") and flag[:2] in known):  # -n5, -vv
+                continue
+            if flag.startswith("--") and self.allow_abbrev and any(o.startswith(flag) for o in known):
+                continue
+            return flag, did_you_mean(flag, [o for o in known if o not in ("-h", "--help")])
+        return None
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        if action.choices is not None and isinstance(value, str) and value not in action.choices:
+            hint = did_you_mean(value, [str(c) for c in action.choices])
+            if hint:
+                choices = ", ".join(map(repr, action.choices))
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r}; {hint} (choose from {choices})")
+        super()._check_value(action, value)
+
+    def complaint(self, message: str) -> str:
+        """What to tell the user: an unknown option first (it may be why a required argument is missing)."""
+        unknown = self.unknown_option()
+        if unknown is None:
+            return message
+        flag, hint = unknown
+        return f"unknown option {flag}" + (f"; {hint}" if hint else "")
+
+    def error(self, message: str) -> NoReturn:
+        super().error(self.complaint(message))
+
+
+class ToolParser(Parser):
     """``prog`` is the command as the user types it, e.g. ``specdsl deepcpg train``."""
 
     def __init__(self, prog: str, tool: str, description: str = "") -> None:
@@ -47,10 +124,7 @@ class ToolParser(argparse.ArgumentParser):
         args, extras = self.parse_known_args(list(argv))
         for extra in extras:
             if extra.startswith("-"):
-                flag = extra.split("=", 1)[0]
-                known = [o for a in self._actions for o in a.option_strings]
-                raise SpecError(f"unknown option {flag} for {self.prog}", path=flag,
-                                hint=did_you_mean(flag, known) or f"see '{self.prog} --help'")
+                self.error(f"unknown option {extra}")
             raise SpecError(f"unexpected argument '{extra}' for {self.prog}", hint=f"see '{self.prog} --help'")
         for flag, why in self._unsupported.items():
             if hasattr(args, f"_unsupported_{self._primary(flag)}"):  # set only when the option was given
@@ -64,7 +138,12 @@ class ToolParser(argparse.ArgumentParser):
         return flag
 
     def error(self, message: str) -> NoReturn:
+        unknown = self.unknown_option()
+        if unknown is not None:
+            flag, hint = unknown
+            raise SpecError(f"unknown option {flag} for {self.prog}", path=flag,
+                            hint=hint or f"see '{self.prog} --help'")
         raise SpecError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 
-__all__ = ["ToolParser"]
+__all__ = ["Parser", "ToolParser"]

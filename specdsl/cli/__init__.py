@@ -33,9 +33,10 @@ def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     then builds six subparsers instead of every verb and every system's (a few tens of ms)."""
     import importlib
 
+    from specdsl.options import Parser  # a did-you-mean for a misspelt verb, choice or option, in every verb
     from specdsl.version import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="specdsl",
         description="Compile architecture strings, presets and training configs into Keras 3 models.",
     )
