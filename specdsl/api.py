@@ -20,9 +20,17 @@ from specdsl.language.presets import all_presets
 def parse_inputs(items: Iterable[str]) -> dict[str, tuple]:
     """``--input 500x4`` or ``--input NAME=500x4`` (repeatable)."""
     shapes: dict[str, tuple] = {}
+    given: dict[str, str] = {}
     for item in items:
         name, _, shape = item.rpartition("=")
-        shapes[name.strip()] = parse_shape(shape)
+        name = name.strip()
+        if name in given:  # the later one would silently win: the user meant two inputs, or made a typo
+            which = f"input '{name}'" if name else "the input"
+            raise SpecError(f"--input gives {which} twice ({given[name]} and {item})", path="--input",
+                            hint="give each input once; a model with several inputs takes --input NAME=SHAPE "
+                                 "for each of them")
+        given[name] = item
+        shapes[name] = parse_shape(shape)
     return shapes
 
 

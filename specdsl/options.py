@@ -26,10 +26,29 @@ from specdsl.errors import SpecError, did_you_mean
 _NEGATIVE_NUMBER = re.compile(r"^-\d+$|^-\d*\.\d+$")  # a value, as argparse reads it, not an option
 
 
+class HelpFormatter(argparse.HelpFormatter):
+    """Each option's default once: added as "(default: X)" where the help does not already speak of its
+    default, left out where there is none to tell (None, False, an empty list, a suppressed one)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (not text or "default" in text.lower() or not action.option_strings or default is None
+                or default is False or default is argparse.SUPPRESS or default == []):
+            return action.help
+        shown = " ".join(map(str, default)) if isinstance(default, (list, tuple)) else str(default)
+        return text + f" (default: {shown})".replace("%", "%%")
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse with did-you-mean for verbs, choices and options (subparsers are of this class too)."""
+    """argparse with did-you-mean for verbs, choices and options (subparsers are of this class too),
+    and every option's default said once in its help (:class:`HelpFormatter`)."""
 
     _argv: list[str] = []  # what this parser was last given (a subparser: the words after its verb)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", HelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -56,21 +75,42 @@ class Parser(argparse.ArgumentParser):
     def option_strings(self) -> list[str]:
         return [o for action in self._actions for o in action.option_strings]
 
+    def _flags(self) -> list[str]:
+        """The words of this parser's argv that are options (up to ``--``), without their ``=value``."""
+        flags = []
+        for word in self._argv:
+            if word == "--":
+                break
+            if word.startswith("-") and word != "-" and not _NEGATIVE_NUMBER.match(word):
+                flags.append(word.split("=", 1)[0])
+        return flags
+
+    def _action_of(self, flag: str) -> argparse.Action | None:
+        """The option ``flag`` stands for: itself, a short one with its value attached (-n5), or the one
+        option an abbreviation (--inp) begins."""
+        table = self._option_string_actions
+        if flag in table:
+            return table[flag]
+        if not flag.startswith("--") and flag[:2] in table:
+            return table[flag[:2]]
+        if flag.startswith("--") and self.allow_abbrev:
+            matches = {id(a): a for o, a in table.items() if o.startswith(flag)}
+            if len(matches) == 1:
+                return next(iter(matches.values()))
+        return None
+
+    def given(self) -> list[argparse.Action]:
+        """The options the user typed, in order (a default is not given: this tells the two apart)."""
+        return [action for flag in self._flags() if (action := self._action_of(flag)) is not None]
+
     def unknown_option(self) -> tuple[str, str | None] | None:
         """The first word of this parser's argv that looks like an option and is none (nor an
         unambiguous prefix of one), with a did-you-mean; None when every option is known."""
-        known = self.option_strings()
-        for word in self._argv:
-            if word == "--":
-                return None
-            if not word.startswith("-") or word == "-" or _NEGATIVE_NUMBER.match(word):
-                continue
-            flag = word.split("=", 1)[0]
-            if flag in known or (not flag.startswith("--") and flag[:2] in known):  # -n5, -vv
-                continue
-            if flag.startswith("--") and self.allow_abbrev and any(o.startswith(flag) for o in known):
-                continue
-            return flag, did_you_mean(flag, [o for o in known if o not in ("-h", "--help")])
+        for flag in self._flags():
+            if self._action_of(flag) is None and not (flag.startswith("--") and any(
+                    o.startswith(flag) for o in self.option_strings())):  # an ambiguous prefix: argparse says so
+                known = [o for o in self.option_strings() if o not in ("-h", "--help")]
+                return flag, did_you_mean(flag, known)
         return None
 
     def _check_value(self, action: argparse.Action, value: Any) -> None:
@@ -98,7 +138,7 @@ class ToolParser(Parser):
 
     def __init__(self, prog: str, tool: str, description: str = "") -> None:
         # Unambiguous prefixes (--nb_ep) work, as in the tools' own argparse parsers.
-        super().__init__(prog=prog, description=description, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        super().__init__(prog=prog, description=description)
         self.tool = tool
         self._unsupported: dict[str, str] = {}
 
@@ -146,4 +186,4 @@ class ToolParser(Parser):
         raise SpecError(f"{self.prog}: {message}", hint=f"see '{self.prog} --help'")
 
 
-__all__ = ["Parser", "ToolParser"]
+__all__ = ["HelpFormatter", "Parser", "ToolParser"]

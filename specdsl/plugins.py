@@ -56,7 +56,8 @@ class Plugin:
     * ``config_checks``: modules whose import registers config checks (:mod:`specdsl.config.checks`);
     * ``docs_notes``: modules with ``preset_notes(name) -> list[str]`` for docs/presets.md;
     * ``predict_inputs``: modules with ``claims(path) -> bool`` and ``predict(model, paths, …)`` for
-      input files ``specdsl predict`` does not read itself.
+      input files ``specdsl predict`` does not read itself;
+    * ``starters``: modules with ``STARTER``, a task's starter config (:mod:`specdsl.config.starters`).
     """
 
     name: str
@@ -68,6 +69,7 @@ class Plugin:
     config_checks: tuple[str, ...] = ()
     docs_notes: tuple[str, ...] = ()
     predict_inputs: tuple[str, ...] = ()
+    starters: tuple[str, ...] = ()
     order: int = field(default=99, compare=False)  # where lists show it
 
 

@@ -42,3 +42,17 @@ def test_abbreviations_and_values_that_look_like_options_still_work(capsys) -> N
     assert main(["params", "conv[8@3]", "--inp", "20x4", "--json"]) == 0
     assert main(["params", "conv[8@3]", "-i20x4", "--json"]) == 0
     capsys.readouterr()
+
+
+@pytest.mark.parametrize("argv,flag", [
+    (["params", "conv[8@3]", "--input", "100x4", "--input", "200x4"], "--input"),
+    (["params", "conv[8@3]", "-i", "x=100x4", "-i", "x=200x4"], "--input"),
+    (["make-data", "deepcpg", "--out", "d", "--regions", "5"], "--regions"),
+    (["make-data", "--train", "t.h5", "--out", "d", "--input-length", "9", "--output-length", "5"], "--out"),
+    (["make-data", "capfinder", "--out", "c", "--cel", "3"], "--cells"),  # an abbreviation is the option it begins
+])
+def test_an_option_that_would_be_dropped_or_overridden_is_refused(argv, flag, capsys, tmp_path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    err = _error(argv, capsys)
+    assert err.startswith(f"{flag}: "), err
+    assert not any(tmp_path.iterdir())  # nothing written

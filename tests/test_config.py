@@ -353,8 +353,9 @@ def test_specdsl_train_value_errors() -> None:
 
 
 def test_the_config_package_never_imports_tensorflow() -> None:
-    code = ("import sys; from specdsl.config import load_config_text, init_template; "
-            "load_config_text(init_template('specdsl-train')); "
+    code = ("import sys; from specdsl.config import load_config_text; "
+            "from specdsl.config.starters import kind_template; "
+            "load_config_text(kind_template('specdsl-train')); "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('tensorflow', 'keras')]; "
             "assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True)

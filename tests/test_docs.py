@@ -131,3 +131,16 @@ def test_the_limits_are_documented(language: str) -> None:
 
     assert f"at most {MAX_NESTING}" in language and f"at most {MAX_BLOCKS:,}" in language
     assert f"below {MAX_SIZE:,}" in language
+
+
+def test_the_readme_names_every_reader_head_kind_and_config_kind() -> None:
+    from specdsl.config.kinds import config_kinds
+    from specdsl.training.heads import all_head_kinds
+    from specdsl.training.readers import all_readers
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## How training is put together")[1].split("\n## ")[0]
+    for name in [*all_readers(), *all_head_kinds()]:
+        assert f"`{name}`" in section, name
+    for kind in config_kinds():
+        assert kind in readme, kind

@@ -196,7 +196,7 @@ def test_an_unwritable_prefix_is_reported_with_a_missing_data_file(data: Path,
     prefix, missing = '"notes.txt/run"', '"missing.h5"'
     _assert_placed(err, path, _at(text, "output-prefix", prefix), "output-prefix", "which is a file, not a folder",
                    prefix)
-    _assert_placed(err, path, _at(text, "train", missing), "data.train", "missing.h5: training data file not found",
+    _assert_placed(err, path, _at(text, "train", missing), "data.train", "missing.h5: data file not found",
                    missing)
 
 

@@ -141,20 +141,23 @@ def add_verbs(sub: Any) -> None:
     p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="architecture string with {…}, preset name or .spec file")
     _add_binding_args(p)
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--limit", "-n", type=int, default=10, metavar="N", help="list up to N points (default 10)")
+    p.add_argument("--limit", "-n", type=int, default=10, metavar="N", help="list up to N points")
     p.add_argument("--max-params", type=int, metavar="N", help="list only points with at most N parameters")
     p.add_argument("--sample", action="store_true", help="random points instead of the first ones in grid order")
-    p.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    p.add_argument("--seed", type=int, default=0, help="seed of --sample")
     p.set_defaults(func=cmd_space)
 
     p = sub.add_parser("check", help="validate a spec, or a training config completely (schema, lengths, data "
                                      "files) without training; exit 0 when it is valid")
-    p.add_argument("spec", metavar="SPEC|PRESET|FILE|CONFIG.json")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE|CONFIG.json",
+                   help="architecture string, preset name, .spec file (FILE.spec:NAME for one preset) or training "
+                        "config")
     _add_binding_args(p, configs=True)
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("length", help="input length ↔ output length of a profile model (like lengthCalc)")
-    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="a profile model: architecture string, preset name or "
+                                                           ".spec file")
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--output-length", type=int, metavar="N", help="find the input length for this output")
     group.add_argument("--input-length", type=int, metavar="N", help="find the output length for this input")

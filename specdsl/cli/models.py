@@ -76,41 +76,41 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 def add_verbs(sub: Any) -> None:
     p = sub.add_parser("compile", help="build the Keras model and save it as .keras")
-    p.add_argument("spec", metavar="SPEC|PRESET|FILE")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.keras")
+    p.add_argument("spec", metavar="SPEC|PRESET|FILE", help="architecture string, preset name or .spec file")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.keras", help="where to save the model")
     p.add_argument("--summary", action="store_true", help="print the Keras summary")
     _add_binding_args(p)
     p.set_defaults(func=cmd_compile)
 
     p = sub.add_parser("inspect", help="load a .keras file safely (safe_mode=True) and describe it")
-    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("model", metavar="MODEL.keras", help="a model saved by specdsl compile or train")
     p.add_argument("--summary", action="store_true", help="print the Keras summary")
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("predict", help="a classifier's calls and probabilities for one-hot CSVs, FASTA records or "
                                        "Capfinder's cap signal CSVs")
-    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("model", metavar="MODEL.keras", help="a trained classifier")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="one-hot CSVs, folders of them, FASTA files, or signal "
                                                               "CSVs (read_id,…,timeseries)")
     p.add_argument("-o", "--output", metavar="PREDICTIONS.csv", help="write the predictions here (else to stdout)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the predictions as a table")
-    p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability (default 0.5)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability")
+    p.add_argument("--batch-size", type=int, default=64, help="samples per batch the model sees at once")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="per-output accuracy, AUROC, AUPRC, MCC, F1 (and confusion matrices) of a "
                                         "classifier on labelled samples")
-    p.add_argument("model", metavar="MODEL.keras")
+    p.add_argument("model", metavar="MODEL.keras", help="a trained classifier")
     p.add_argument("data", nargs="+", metavar="DATA", help="FASTA files or one-hot CSVs (folders of them)")
     p.add_argument("--labels", nargs="+", metavar="LABELS.csv",
                    help="labels CSV(s); default: beside each DATA, named after it (test.fa → test.labels.csv)")
     p.add_argument("-o", "--output", metavar="PREFIX", help="also write PREFIX.json and PREFIX.png")
     p.add_argument("--json", action="store_true", help="print JSON instead of the table")
-    p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability (default 0.5)")
-    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability")
+    p.add_argument("--batch-size", type=int, default=64, help="samples per batch the model sees at once")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("plot", help="plot loss curves from a history file")
-    p.add_argument("history", metavar="HISTORY.json")
-    p.add_argument("-o", "--output", required=True, metavar="PLOT.png")
+    p.add_argument("history", metavar="HISTORY.json", help="the history.json a training run wrote")
+    p.add_argument("-o", "--output", required=True, metavar="PLOT.png", help="where to write the picture")
     p.set_defaults(func=cmd_plot)

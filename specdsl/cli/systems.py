@@ -16,8 +16,10 @@ def add_groups(sub: Any) -> None:
         verbs = "; ".join(f"{v}: {h}" for v, _, h in system.verbs)
         p = sub.add_parser(system.name, help=f"{system.doc}, with their own options",
                            description=f"specdsl {system.name} VERB ARGS…  ({verbs})")
-        p.add_argument("system_verb", metavar="VERB", choices=system.verb_names())
-        p.add_argument("system_args", nargs=argparse.REMAINDER, metavar="ARGS")
+        p.add_argument("system_verb", metavar="VERB", choices=system.verb_names(),
+                       help="one of " + ", ".join(system.verb_names()))
+        p.add_argument("system_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                       help=f"the options of {system.name}'s own command (specdsl {system.name} VERB --help)")
 
 
 def system_call(argv: list[str]) -> tuple[bool, list[str]] | None:

@@ -16,6 +16,12 @@ def _check_config_kind(kind: str) -> None:
     check_kind(kind)
 
 
+def _config_kinds() -> tuple[str, ...]:
+    from specdsl.config.kinds import config_kinds
+
+    return config_kinds()
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from specdsl.config.kinds import config_kind
     from specdsl.config.overrides import parse_sets
@@ -72,14 +78,31 @@ def _generators() -> dict[str, Any]:
 
 
 def cmd_make_data(args: argparse.Namespace) -> int:
-    return int(_generators()[args.format].run(args) or 0)
+    generator = _generators()[args.format]
+    for action in args.make_data_parser.given():  # an option another generator reads would be dropped silently
+        owner = args.make_data_owners.get(action.dest)
+        takes = getattr(generator, "SHARED", ("out", "seed"))
+        if owner is not None and (owner != args.format if owner else action.dest not in takes):
+            flag = action.option_strings[-1] if action.option_strings[-1].startswith("--") else action.option_strings[0]
+            whose = f": it is an option of 'make-data {owner}'" if owner else ""
+            raise SpecError(f"'make-data {args.format}' does not use {flag}{whose}", path=flag,
+                            hint=f"'specdsl make-data --help' lists the options of make-data {args.format} "
+                                 "under its name")
+    return int(generator.run(args) or 0)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from specdsl.config import init_template
+    from specdsl.config.starters import all_starters, kind_template, starter_template
 
-    _check_config_kind(args.kind)
-    text = init_template(args.kind)
+    if args.kind in all_starters() and args.kind not in _config_kinds():  # specdsl init classifier
+        if args.template and args.template != args.kind:
+            raise SpecError(f"'{args.kind}' is a template already; --template {args.template} names another",
+                            path="--template", hint=f"specdsl init {args.kind}, or specdsl init "
+                                                    f"{all_starters()[args.kind].kind} --template {args.template}")
+        text = starter_template(args.kind)
+    else:
+        _check_config_kind(args.kind)
+        text = starter_template(args.template, args.kind) if args.template else kind_template(args.kind)
     if args.output:
         from pathlib import Path
 
@@ -125,20 +148,40 @@ def add_verbs(sub: Any) -> None:
                                          f"system ({', '.join(generators)})")
     p.add_argument("format", nargs="?", choices=list(generators), default=default,
                    help="; ".join(g.HELP for g in generators.values()))
-    p.add_argument("--out", metavar="DIR", help="the folder a generator that writes a folder writes into")
-    p.add_argument("--seed", type=int, default=0, help="seed of the random data (default 0)")
-    for generator in generators.values():
-        generator.add_arguments(p)
-    p.set_defaults(func=cmd_make_data)
+    folders = [name for name, g in generators.items() if "out" in getattr(g, "SHARED", ("out",))]
+    p.add_argument("--out", metavar="DIR", help="the folder to write into (" + ", ".join(folders) + ")")
+    p.add_argument("--seed", type=int, default=0, help="seed of the random data")
+    owners = {"out": "", "seed": ""}  # option → the generator that reads it ("": those whose SHARED list it)
+    for name, generator in generators.items():
+        before = len(p._actions)
+        generator.add_arguments(p.add_argument_group(f"options of make-data {name}"))
+        owners.update({action.dest: name for action in p._actions[before:]})
+    p.set_defaults(func=cmd_make_data, make_data_parser=p, make_data_owners=owners)
 
-    p = sub.add_parser("init", help="write a commented config template with every key and its default")
-    p.add_argument("kind", metavar="KIND", help="bpreveal-solo or specdsl-train")
-    p.add_argument("-o", "--output", metavar="FILE")
+    from specdsl.config.starters import all_starters, default_starter
+
+    starters = all_starters()
+    kinds = _config_kinds()
+    defaults = {kind: getattr(default_starter(kind), "name", None) for kind in kinds}
+    p = sub.add_parser("init", help="write a commented config template with every key and its default",
+                       description="Write a commented config template: every key of the config kind, each with "
+                                   "its default or an example; a template (a task's starter values) fills in the "
+                                   "reader, heads, architecture and data paths of one task. Every template passes "
+                                   "'specdsl check' once its data files exist; its header says how to make them.")
+    p.add_argument("kind", metavar="KIND|TEMPLATE",
+                   help="a config kind (" + ", ".join(kinds) + ") or a template name (short for the template's kind "
+                        "with --template NAME)")
+    p.add_argument("--template", "-t", metavar="NAME", choices=list(starters),
+                   help="the task to start from: " + "; ".join(f"{s.name} ({s.kind}): {s.task}"
+                                                               for s in starters.values())
+                        + "".join(f"; {kind} starts from '{name}' when no --template is given"
+                                  for kind, name in defaults.items() if name))
+    p.add_argument("-o", "--output", metavar="FILE", help="write the template here (else to stdout)")
     p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("schema", help="print a config kind's JSON Schema (for editors) or its BNF")
-    p.add_argument("kind", metavar="KIND")
+    p.add_argument("kind", metavar="KIND", help="the config kind: " + ", ".join(kinds))
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true", help="JSON Schema (the default)")
     fmt.add_argument("--bnf", action="store_true", help="BNF, as in BPReveal's documentation")

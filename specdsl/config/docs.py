@@ -11,8 +11,8 @@ from pathlib import Path
 
 from specdsl.config.bnf import schema_bnf
 from specdsl.config.checks import all_checks
-from specdsl.config.kinds import config_kinds, schema_of
-from specdsl.config.templates import init_template
+from specdsl.config.kinds import all_config_kinds, config_kinds, schema_of
+from specdsl.config.starters import all_starters, kind_template
 from specdsl.schema import KeyInfo, describe, iter_keys
 
 _INTRO = """\
@@ -29,16 +29,19 @@ Every problem in a config is reported at once, each as `FILE:LINE:COLUMN: key.pa
 followed by the offending line with a caret under it. Unknown keys are errors (with a
 "did you mean" suggestion), and so is a key given twice in one object.
 
-## Which kind a config is
-
-1. A top-level `"kind"` key names the kind: `"kind": "specdsl-train"` or `"kind": "bpreveal-solo"`.
-2. Otherwise, a config with any of BPReveal's top-level keys `settings`, `train-data` or `val-data`
-   is a `bpreveal-solo` config, so BPReveal `trainSoloModel` files work unchanged.
-3. Anything else is an error that says what to add.
-
-Both kinds load into the same training IR (`specdsl.config.load_config(path) -> TrainingIR`).
+{kinds}
+Every kind loads into the same training IR (`specdsl.config.load_config(path) -> TrainingIR`).
 BPReveal's `bpnet` architecture becomes the preset `BPNet` with the parameters `filters`, `layers`,
 `input_filter_width` and `output_filter_width`.
+
+`specdsl init KIND` writes a commented template of a kind, `specdsl init KIND --template NAME` (or
+`specdsl init NAME`) one that starts from a task's values:
+
+{templates}
+
+Each template's header gives the commands that make synthetic data at the paths it names; with
+those files present, every template passes `specdsl check` as written. Optional keys without a
+default (`start-from`, `lr-schedule`, …) are shown commented out: remove the `#` to use one.
 
 In the grammars below, `«...»` marks an optional part; keys may come in any order.
 """
@@ -198,14 +201,33 @@ def _kind_section(kind: str) -> str:
     if checks:
         parts += ["### Further checks", "", *checks, ""]
     parts += ["### Grammar", "", "```", schema_bnf(kind).rstrip(), "```", "",
-              "### Template", "", f"`specdsl.config.init_template(\"{kind}\")`:", "",
-              "```", init_template(kind).rstrip(), "```", ""]
+              "### Template", "", f"`specdsl init {kind}`:", "",
+              "```", kind_template(kind).rstrip(), "```", ""]
     return "\n".join(parts)
 
 
 def config_docs() -> str:
     """The text of ``docs/config.md``: every key of every kind, its type, default, doc and requiredness."""
-    return "\n".join([_INTRO, _CHECKING, _SPEC_FILES, _OUTPUTS, *(_kind_section(k) for k in config_kinds())])
+    intro = _INTRO.replace("{kinds}", _which_kind()).replace("{templates}", _templates())
+    return "\n".join([intro, _CHECKING, _SPEC_FILES, _OUTPUTS, *(_kind_section(k) for k in config_kinds())])
+
+
+def _which_kind() -> str:
+    """The rules by which a config's kind is found, from the kind registry (every kind named)."""
+    kinds = all_config_kinds()
+    named = ", ".join(f'`"kind": "{name}"`' for name in kinds)
+    rules = [f"A top-level `\"kind\"` key names the kind: {named}."]
+    rules += [f"Otherwise, a config that {kind.claims_doc} is a `{kind.name}` config."
+              for kind in kinds.values() if kind.claims is not None]
+    rules.append("Anything else is an error that says what to add.")
+    return "\n".join(["## Which kind a config is", "", *(f"{i}. {rule}" for i, rule in enumerate(rules, 1))]) + "\n"
+
+
+def _templates() -> str:
+    order = list(config_kinds())
+    starters = sorted(all_starters().values(), key=lambda s: (order.index(s.kind), not s.default))
+    return "\n".join(f"- `{s.name}` ({s.kind}" + (", the default" if s.default else "") + f"): {s.task}."
+                     for s in starters)
 
 
 def main() -> int:

@@ -20,6 +20,7 @@ class ConfigKind:
     schema: Callable[[], dict[str, Any]]
     to_ir: Callable[[dict[str, Any], str], TrainingIR]
     claims: Callable[[Any], bool] | None = None  # recognises a config without a "kind" key
+    claims_doc: str = ""  # "has …": what ``claims`` looks for, for docs/config.md "Which kind a config is"
     order: int = 99  # where docs list it
     # A kind whose configs describe a whole pipeline rather than one training run (Capfinder's
     # ETL → search → training → evaluation) names the module that runs it: ``specdsl train`` and

@@ -144,10 +144,10 @@ def _open(path: str | os.PathLike) -> Any:
 
     name = os.fspath(path)
     if not os.path.exists(name):
-        raise SpecError("training data file not found", file=name,
+        raise SpecError("data file not found", file=name,
                         hint="give the path of an HDF5 file written by prepareTrainingData")
     if os.path.isdir(name):
-        raise SpecError("is a directory, expected an HDF5 training data file", file=name)
+        raise SpecError("is a directory, expected an HDF5 data file", file=name)
     try:
         return h5py.File(name, "r")
     except OSError as exc:

@@ -13,4 +13,5 @@ register(Plugin(
     config_kinds=("specdsl.systems.bpreveal.config_kind",),
     config_checks=("specdsl.systems.bpreveal.checks",),
     make_data=("specdsl.systems.bpreveal.make_data",),
+    starters=("specdsl.systems.bpreveal.starter", "specdsl.systems.bpreveal.solo_starter"),
 ))

@@ -119,4 +119,6 @@ def _from_bpreveal(cfg: dict[str, Any], source: str) -> TrainingIR:
         model_name=a["model-name"] or None, config=cfg)
 
 
-register(ConfigKind(BPREVEAL_SOLO, "BPReveal's trainSoloModel config", schema, _from_bpreveal, claims, order=0))
+register(ConfigKind(BPREVEAL_SOLO, "BPReveal's trainSoloModel config", schema, _from_bpreveal, claims, order=0,
+                    claims_doc="has any of BPReveal's top-level keys " + ", ".join(f"`{k}`" for k in BPREVEAL_KEYS)
+                               + " (BPReveal's `trainSoloModel` files work unchanged)"))

@@ -10,18 +10,18 @@ from specdsl.errors import SpecError
 NAME = "bpreveal"
 HELP = "bpreveal (default): --train/--val HDF5 files in prepareTrainingData's layout"
 DEFAULT = True
+SHARED = ("seed",)  # of make-data's own options: it writes --train/--val files, not a folder (--out)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--train", metavar="TRAIN.h5", help="bpreveal: training file to write")
-    p.add_argument("--val", metavar="VAL.h5", help="bpreveal: validation file to write")
-    p.add_argument("--regions", type=int, default=2000, help="bpreveal: regions in the training file (default 2000)")
-    p.add_argument("--val-regions", type=int, default=500, help="bpreveal: regions in the validation file "
-                                                                "(default 500)")
-    p.add_argument("--input-length", type=int, help="bpreveal: input length (required)")
-    p.add_argument("--output-length", type=int, help="bpreveal: output length (required)")
-    p.add_argument("--max-jitter", type=int, default=0, help="bpreveal: jitter room on each side (default 0)")
-    p.add_argument("--tasks", type=int, nargs="+", default=[2], help="bpreveal: tasks per head, e.g. --tasks 2 1")
+    p.add_argument("--train", metavar="TRAIN.h5", help="training file to write")
+    p.add_argument("--val", metavar="VAL.h5", help="validation file to write")
+    p.add_argument("--regions", type=int, default=2000, help="regions in the training file")
+    p.add_argument("--val-regions", type=int, default=500, help="regions in the validation file")
+    p.add_argument("--input-length", type=int, help="input length (required)")
+    p.add_argument("--output-length", type=int, help="output length (required)")
+    p.add_argument("--max-jitter", type=int, default=0, help="jitter room on each side")
+    p.add_argument("--tasks", type=int, nargs="+", default=[2], help="tasks per head, e.g. --tasks 2 1")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -29,6 +29,7 @@ register(Plugin(
                                                                           "from a Capfinder config (--config_file)"),
     )),
     make_data=("specdsl.systems.capfinder.make_data",),
+    starters=("specdsl.systems.capfinder.starter", "specdsl.systems.capfinder.config_starter"),
     config_kinds=("specdsl.systems.capfinder.config_kind",),
     config_checks=("specdsl.systems.capfinder.checks",),
     preset_builders=("specdsl.systems.capfinder.presets",),

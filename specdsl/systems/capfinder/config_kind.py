@@ -223,6 +223,8 @@ def _to_ir(cfg: dict[str, Any], source: str) -> TrainingIR:
 
 
 register(ConfigKind(CAPFINDER, "Capfinder's training config", schema, _to_ir, claims, order=2,
+                    claims_doc="has any of Capfinder's sections " + ", ".join(f"`{k}`" for k in SECTIONS)
+                               + " (the files `capfinder create-train-config` writes work unchanged)",
                     pipeline="specdsl.systems.capfinder.pipeline"))
 
 

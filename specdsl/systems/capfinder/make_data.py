@@ -12,8 +12,8 @@ DEFAULT = False
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--reads", type=int, default=300, help="capfinder: reads per class (default 300)")
-    p.add_argument("--classes", type=int, default=4, help="capfinder: cap classes (default 4)")
+    p.add_argument("--reads", type=int, default=300, help="reads per class")
+    p.add_argument("--classes", type=int, default=4, help="cap classes")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -23,5 +23,6 @@ register(Plugin(
                                                                         "cell"),
     )),
     make_data=("specdsl.systems.deepcpg.make_data",),
+    starters=("specdsl.systems.deepcpg.starter",),
     docs_notes=("specdsl.systems.deepcpg.docs_notes",),
 ))

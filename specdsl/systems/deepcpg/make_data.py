@@ -12,9 +12,9 @@ DEFAULT = False
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cells", type=int, default=3, help="deepcpg: cells (profiles), default 3")
-    p.add_argument("--sites", type=int, default=5000, help="deepcpg: CpG sites per chromosome, default 5000")
-    p.add_argument("--chromosomes", nargs="+", default=["1", "2", "3"], help="deepcpg: chromosome names")
+    p.add_argument("--cells", type=int, default=3, help="cells (profiles)")
+    p.add_argument("--sites", type=int, default=5000, help="CpG sites per chromosome")
+    p.add_argument("--chromosomes", nargs="+", default=["1", "2", "3"], help="chromosome names")
 
 
 def run(args: argparse.Namespace) -> int:

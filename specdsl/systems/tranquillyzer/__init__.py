@@ -32,4 +32,5 @@ register(Plugin(
                            "tensorflow as tf; print(tf.config.list_physical_devices('GPU'))\""))),
     verbs=("specdsl.systems.tranquillyzer.verbs",),
     preset_builders=("specdsl.systems.tranquillyzer.presets",),
+    starters=("specdsl.systems.tranquillyzer.starter",),
 ))

@@ -28,4 +28,5 @@ register(Plugin(
     )),
     verbs=("specdsl.systems.workshop.verbs",),
     make_data=("specdsl.systems.workshop.make_data",),
+    starters=("specdsl.systems.workshop.starter",),
 ))

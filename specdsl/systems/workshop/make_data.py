@@ -12,9 +12,9 @@ DEFAULT = False
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--isolates", type=int, default=1000, help="workshop: isolates (default 1000)")
-    p.add_argument("--bams", type=int, default=0, help="workshop: BAMs of simulated reads for this many test "
-                                                       "isolates (default 0)")
+    p.add_argument("--isolates", type=int, default=1000, help="isolates")
+    p.add_argument("--bams", type=int, default=0, help="BAMs of simulated reads for this many test "
+                                                       "isolates")
 
 
 def run(args: argparse.Namespace) -> int:

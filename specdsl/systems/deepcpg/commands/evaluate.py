@@ -75,11 +75,11 @@ def build_parser() -> ToolParser:
     p.add_argument("--replicate_names", nargs="+", help="regexes selecting the cells of the CpG inputs")
     p.add_argument("--nb_replicate", type=int, help="maximum number of cells")
     p.add_argument("--eval_size", type=int, default=100000, help="sites per metric block (0: all at once)")
-    p.add_argument("--batch_size", type=int, default=128)
+    p.add_argument("--batch_size", type=int, default=128, help="sites per batch")
     p.add_argument("--seed", type=int, default=0, help="accepted; missing neighbours are not sampled in specdsl")
     p.add_argument("--nb_sample", type=int, help="evaluate only the first N sites")
-    p.add_argument("--verbose", action="store_true")
-    p.add_argument("--log_file")
+    p.add_argument("--verbose", action="store_true", help="more detailed log messages")
+    p.add_argument("--log_file", help="also write log messages to this file")
     return p
 
 

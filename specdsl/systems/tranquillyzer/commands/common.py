@@ -19,9 +19,9 @@ def add_simulation_options(p: ToolParser, reads: int, reads_flag: str, max_inser
                    help="training_seq_orders.tsv; default: the one tranquillyzer ships")
     p.add_argument(reads_flag, type=int, default=reads, dest="num_reads",
                    help="molecules to simulate (twice as many reads with --rc)")
-    p.add_argument("--mismatch-rate", type=float, default=0.05)
-    p.add_argument("--insertion-rate", type=float, default=0.05)
-    p.add_argument("--deletion-rate", type=float, default=0.06)
+    p.add_argument("--mismatch-rate", type=float, default=0.05, help="chance of a substitution at each base")
+    p.add_argument("--insertion-rate", type=float, default=0.05, help="chance of an inserted base at each base")
+    p.add_argument("--deletion-rate", type=float, default=0.06, help="chance of a deleted base at each base")
     p.add_argument("--min-cDNA", "--min-cdna", type=int, default=100, dest="min_cDNA", help="shortest cDNA")
     p.add_argument("--max-cDNA", "--max-cdna", type=int, default=500, dest="max_cDNA",
                    help="cDNA lengths are uniform in [min, max)")
