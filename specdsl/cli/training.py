@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from specdsl.errors import SpecError
+from specdsl.errors import SpecError, did_you_mean
 
 
 def _check_config_kind(kind: str) -> None:
@@ -101,7 +101,12 @@ def cmd_init(args: argparse.Namespace) -> int:
                                                     f"{all_starters()[args.kind].kind} --template {args.template}")
         text = starter_template(args.kind)
     else:
-        _check_config_kind(args.kind)
+        if args.kind not in _config_kinds():
+            names = [*_config_kinds(), *all_starters()]
+            raise SpecError(f"unknown config kind or template '{args.kind}'",
+                            expected="a config kind (" + ", ".join(_config_kinds()) + ") or a template ("
+                                     + ", ".join(n for n in all_starters() if n not in _config_kinds()) + ")",
+                            hint=did_you_mean(args.kind, names))
         text = starter_template(args.template, args.kind) if args.template else kind_template(args.kind)
     if args.output:
         from pathlib import Path

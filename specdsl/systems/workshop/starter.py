@@ -9,7 +9,9 @@ STARTER = Starter(
     {
         "kind": "specdsl-train",
         "output-prefix": "models/classifier",
-        "model": {"architecture": "conv[64@11]_mp[4]_conv[64@7]_mp[4]_gap_fc[64]_do[rate=0.2]"},
+        # The workshop's TbDrug13 layout: a mutation's position matters (flatten, not a global pool), and with a
+        # few steps an epoch the batch norm's running averages must follow quickly (momentum 0.9, not 0.99).
+        "model": {"architecture": "conv[32@9]_mp[4]_flat_bn[momentum=0.9]_fc[64]_do[rate=0.2]"},
         "heads": [{"kind": "binary", "head-name": "calls", "targets": [".*"]}],
         "data": {"reader": "sequence-labels", "train": "data/isolates/train.fa", "val": "data/isolates/val.fa",
                  "labels": ["data/isolates/train.labels.csv", "data/isolates/val.labels.csv"]},
