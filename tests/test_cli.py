@@ -75,7 +75,7 @@ def test_compile_writes_a_loadable_model(tmp_path) -> None:
 BAD_INPUTS = [
     # (argv, text that must appear, caret line that must appear)
     (["params", "conv[128@11]_mp[4]_cnv[3]"], "did you mean 'conv'?", "                       ^^^"),
-    (["params", "conv[128@11"], "the text ends too early", "^"),
+    (["params", "conv[128@11"], "the '[' of conv[…] opened here is never closed", "^"),
     (["params", "conv[128]"], "conv expects filters@kernel", "^^^"),
     (["params", "CnnL2h12"], "did you mean 'CnnL2h128'?", "^^^^^^^^"),
     (["params", "conv[128@11,dill=2]"], "did you mean 'dil'?", "^^^^^^"),

@@ -110,6 +110,20 @@ def cmd_length(args: argparse.Namespace) -> int:
 def cmd_kinds(args: argparse.Namespace) -> int:
     from specdsl.language.kinds import all_kinds
 
+    if args.kind is not None:
+        from specdsl.language.kind_view import find_kind_view, render_kind_view
+
+        view = find_kind_view(args.kind)
+        if args.json:
+            print(_json_text(view))
+        else:
+            render_kind_view(view, printer())
+        return 0
+    if args.json:
+        from specdsl.language.kind_view import all_kind_views
+
+        print(_json_text(all_kind_views()))
+        return 0
     table = Table(["kind", "aliases", "arguments", "what it is"], title="layer kinds")
     for kind in all_kinds().values():
         named = {p for pos in kind.positional for p in (pos if isinstance(pos, tuple) else (pos,))}
@@ -117,7 +131,7 @@ def cmd_kinds(args: argparse.Namespace) -> int:
         sig = kind.signature() + (f" ; {opts}" if opts else "")
         aliases = ", ".join(kind.aliases + tuple(kind.shorthands))
         table.add_row(kind.name, aliases, sig, kind.doc)
-    printer().print(table)
+    printer().print(table, "specdsl kinds KIND shows one kind: its arguments, their defaults and an example")
     return 0
 
 
@@ -165,7 +179,13 @@ def add_verbs(sub: Any) -> None:
                    help="override a preset parameter, e.g. --set layers=8")
     p.set_defaults(func=cmd_length)
 
-    p = sub.add_parser("kinds", help="list the layer kinds of the architecture language")
+    p = sub.add_parser("kinds", help="list the layer kinds of the architecture language, or show one kind's "
+                                     "arguments and an example")
+    p.add_argument("kind", nargs="?", metavar="KIND",
+                   help="a layer kind, alias or shorthand (conv, mp, relu): its arguments (position, name, values, "
+                        "default, meaning) and an example with its shapes and parameters; without KIND, the table "
+                        "of every kind")
+    p.add_argument("--json", action="store_true", help="machine-readable output (every kind's view without KIND)")
     p.set_defaults(func=cmd_kinds)
 
 

@@ -20,9 +20,6 @@ GENERATED_NOTE = (
     "     spec files. Do not edit by hand: change the code and regenerate (tests/test_docs.py checks). -->"
 )
 
-#: Inputs for kind examples that the ad-hoc default input (1001×4 floats, or 1000
-
-
 def _shape(shape: Sequence[int | None]) -> str:
     return "(" + ", ".join("?" if d is None else str(d) for d in shape) + ")"
 

@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from specdsl.errors import Source, Span, SpecError
+from specdsl.errors import ImpossibleShape, Source, Span, SpecError
 from specdsl.language.hyper import preset_has_search
 from specdsl.language.ir import Preset
 from specdsl.language.limits import MAX_SIZE
@@ -27,7 +27,64 @@ def build_graph(preset: Preset, params: Mapping[str, Any] | None = None,
     A search space (``{…}`` in a string, a searched parameter) is analysed at its default point,
     and the graph's ``note`` says so: ``specdsl params``, ``presets`` and ``check`` keep working on
     Capfinder's spaces, and ``specdsl space`` lists the other points.
+
+    A given input written channels first (``4x1000`` for a one-hot sequence of 1,000 bases) is
+    never refused for it: an analysis it makes fail says that inputs are length × channels in its
+    hint, and one that works but reads a clearly swapped shape says so in the graph's note.
     """
+    try:
+        graph = _build_graph(preset, params, inputs)
+    except ImpossibleShape as err:
+        swapped = _swapped_input(preset, params, inputs, None)
+        if swapped:
+            err.hint = swapped + (f"; otherwise, {err.hint}" if err.hint else "")
+        raise
+    swapped = _swapped_input(preset, params, inputs, graph)
+    if swapped:
+        graph.note = "; ".join(n for n in (graph.note, swapped) if n)
+    return graph
+
+
+def _swapped_input(preset: Preset, params: Mapping[str, Any] | None, inputs: Mapping[str, Shape] | None,
+                   graph: LayerGraph | None) -> str:
+    """Why a given input (L, C) with L < C looks written channels first.
+
+    Clearly swapped: a few positions of a hundred or more channels (a one-hot sequence turned
+    round), or, in a working analysis ``graph``, a convolution reading four times more channels
+    than positions.  After a failed analysis (``graph`` None) any L < C counts when (C, L) analyses.
+    """
+    for name, shape in (inputs or {}).items():
+        if len(shape) != 2 or None in shape or shape[0] >= shape[1]:
+            continue
+        length, channels = shape
+        clear = length <= 5 and channels >= 100
+        if graph is not None:
+            clear = clear or channels >= 4 * length and _read_by_conv(graph, name)
+        if not clear and (graph is not None or not _analyses(preset, params, {**inputs, name: (channels, length)})):
+            continue
+        which = f"input '{name}' " if name else ""
+        return (f"inputs are length × channels: {which}{length}x{channels} is {length} positions of {channels} "
+                f"channels each; for {channels} positions of {length} channels write {channels}x{length}")
+    return ""
+
+
+def _analyses(preset: Preset, params: Mapping[str, Any] | None, inputs: Mapping[str, Shape]) -> bool:
+    try:
+        _build_graph(preset, params, inputs)
+    except SpecError:
+        return False
+    return True
+
+
+def _read_by_conv(graph: LayerGraph, name: str) -> bool:
+    """Whether the first layer reading the input ``name`` (the only one, when unnamed) is a convolution."""
+    node = graph.inputs[0] if not name else next((n for n in graph.inputs if n.name == name), None)
+    first = next((layer for layer in graph.layers if node is not None and node.name in layer.inputs), None)
+    return first is not None and first.prim == "conv1d"
+
+
+def _build_graph(preset: Preset, params: Mapping[str, Any] | None = None,
+                 inputs: Mapping[str, Shape] | None = None) -> LayerGraph:
     if preset_has_search(preset):
         from specdsl.language.spaces.space import Space  # imported by the presets that hold a search
 

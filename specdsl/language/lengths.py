@@ -43,6 +43,7 @@ def _sequence_input(preset: Preset, params: Mapping[str, Any]) -> tuple[str, int
     which a deep network may not be able to take."""
     seqs = [d for d in preset.inputs if len(d.shape) == 2]
     if len(seqs) != 1:
+        _refuse_a_classifier(preset, params)
         raise SpecError(f"{preset.name} does not have exactly one sequence input", span=preset.span)
     channels = seqs[0].shape[1]
     if isinstance(channels, str):
@@ -61,8 +62,45 @@ def lengths_for_input(preset: Preset, input_length: int, params: Mapping[str, An
     graph = build_graph(preset, params, {name: (input_length, channels)})
     outs = {k: v[0] for k, v in graph.output_shapes().items() if len(v) == 2 and v[0] is not None}
     if not outs:
-        raise SpecError(f"{preset.name} has no output with a length (only vectors)", span=preset.span)
+        _refuse_a_classifier(preset, params, graph)
+        raise SpecError(f"{preset.name} has no output with a length", span=preset.span)
     return LengthAnswer(name, input_length, outs)
+
+
+def _refuse_a_classifier(preset: Preset, params: Mapping[str, Any], graph: LayerGraph | None = None) -> None:
+    """Raise :func:`not_a_profile_model` when ``graph`` (by default the preset at its declared input
+    shapes) has no output with a length; return when it has one, or cannot be analysed."""
+    if graph is None:
+        try:
+            graph = build_graph(preset, params)
+        except SpecError:
+            return
+    if not any(len(shape) == 2 for shape in graph.output_shapes().values()):
+        raise not_a_profile_model(preset, graph)
+
+
+def not_a_profile_model(preset: Preset, graph: LayerGraph) -> SpecError:
+    """``specdsl length`` of a classifier: no output has a length, so there is nothing to compute; the
+    shapes the user is after are what ``specdsl params`` reports."""
+    from specdsl.language.adhoc import is_architecture_string
+    from specdsl.language.presets import find_preset
+    from specdsl.language.primitives import format_shape
+    from specdsl.language.printer import format_chain
+
+    outs = ", ".join(f"{k} {format_shape(v)}" for k, v in graph.output_shapes().items())
+    chain = preset.main_chain()
+    if is_architecture_string(preset) and chain is not None:
+        what, target = "this architecture", f"'{format_chain(chain)}'"
+    else:
+        found = find_preset(preset.name)
+        builtin = found is not None and (found.span and found.span.source.name) == (preset.span and
+                                                                                     preset.span.source.name)
+        what = preset.name
+        target = preset.name if builtin or preset.span is None else f"{preset.span.source.name}:{preset.name}"
+    return SpecError(f"{what} is not a profile model: its outputs ({outs}) have no length, so no input length "
+                     "maps to an output length", span=preset.span,
+                     hint=f"its shapes are what specdsl params {target} reports (--json for a machine-readable "
+                          "list, --input SHAPE for another input)")
 
 
 def _has_length(shape: Shape) -> bool:
@@ -97,9 +135,14 @@ def input_for_output(preset: Preset, output_length: int, params: Mapping[str, An
         raise SpecError(f"an output length must be ≥ 1, not {output_length}")
     params = dict(params or {})
     name, channels = _sequence_input(preset, params)
-    graph = build_graph(preset, params, {name: (None, channels)})
+    try:
+        graph = build_graph(preset, params, {name: (None, channels)})
+    except SpecError:  # a flatten cannot take an unknown length: a classifier, most likely
+        _refuse_a_classifier(preset, params)
+        raise
     if not any(_has_length(s) for s in graph.output_shapes().values()):
-        raise SpecError(f"{preset.name} has no output with a length (only vectors)", span=preset.span)
+        _refuse_a_classifier(preset, params, graph)
+        raise SpecError(f"{preset.name}'s outputs keep no length that follows from its input's", span=preset.span)
     n = shortest_input(graph, output_length)
     if n >= MAX_SIZE:
         raise LimitExceeded(f"an output of {output_length:,} needs an input of {n:,} positions, beyond the "

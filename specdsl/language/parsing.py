@@ -8,13 +8,14 @@ every argument and reporting the exact span of anything wrong.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from lark import Token, Tree
-from lark.exceptions import UnexpectedEOF, UnexpectedInput
+from lark.exceptions import LarkError, UnexpectedEOF, UnexpectedInput
 
-from specdsl.errors import LimitExceeded, Source, Span, SpecError, did_you_mean
+from specdsl.errors import LimitExceeded, Source, Span, SpecError, UnknownLayerKind, did_you_mean
 from specdsl.language.frontend import (
     At,
     lark_parser,
@@ -53,13 +54,90 @@ _WORDS = {
 }
 
 
-def _syntax_error(err: UnexpectedInput, source: Source, text: str, at: At, grammar: str) -> SpecError:
-    """A Lark error in either language, with the architecture language's hint for an unclosed '['."""
+def _syntax_error(err: UnexpectedInput, source: Source, text: str, at: At, grammar: str,
+                  unclosed: Sequence[Token] = ()) -> SpecError:
+    """A Lark error in either language, said as what the user most likely did when the architecture
+    language can tell: arguments in ``( )`` instead of ``[ ]``, or a bracket that ``unclosed`` (the
+    brackets still open at the end of ``text``) shows is never closed."""
     error = syntax_error(lark_parser(grammar), err, source, text, at, _WORDS)
-    at_end = isinstance(err, UnexpectedEOF) or getattr(getattr(err, "token", None), "type", None) == "$END"
+    token = getattr(err, "token", None)
+    at_end = isinstance(err, UnexpectedEOF) or getattr(token, "type", None) == "$END"
+    if grammar == "arch.lark" and not at_end and isinstance(token, Token) and token.type == "LPAR":
+        better = _parenthesised_arguments(source, text, at, token)
+        if better is not None:
+            return better
+    if grammar == "arch.lark" and unclosed:
+        where = len(text) if at_end or not isinstance(token, Token) else token.start_pos
+        better = _never_closed(source, text, at, where, set(getattr(err, "expected", None) or ()))
+        if better is not None:
+            return better
     if "']'" in (error.expected or "") and at_end:
         error.hint = "a '[' was opened and never closed"
     return error
+
+
+_CLOSER = {"LBRACKET": ("RBRACKET", "]"), "LPAR": ("RPAR", ")")}
+
+
+def _tokens(text: str) -> list[Token]:
+    """The tokens of (a prefix of) an architecture string; [] where it does not lex."""
+    try:
+        return list(lark_parser("arch.lark").lex(text))
+    except LarkError:
+        return []
+
+
+def _parses(text: str) -> bool:
+    try:
+        lark_parser("arch.lark").parse(text)
+    except LarkError:
+        return False
+    return True
+
+
+def _parenthesised_arguments(source: Source, text: str, at: At, lpar: Token) -> SpecError | None:
+    """``conv(64@19)``: a name followed by '(' means arguments written in the wrong brackets."""
+    before = _tokens(text[:lpar.start_pos])
+    if not before or before[-1].type != "NAME":
+        return None
+    name = before[-1]
+    depth, end = 0, None
+    for tok in _tokens(text)[len(before):]:
+        depth += {"LPAR": 1, "RPAR": -1}.get(tok.type, 0)
+        if depth == 0:
+            end = tok.start_pos
+            break
+    written = text[name.start_pos:end + 1] if end is not None else f"{name}(…"
+    fixed = f"{name}[{text[lpar.start_pos + 1:end]}]" if end is not None else f"{name}[…]"
+    try:
+        expected = _describe_signature(lookup(str(name))[0])
+    except UnknownLayerKind:
+        expected = "a layer's arguments in [ ], e.g. conv[128@11] or mp[4]"
+    return SpecError(f"arguments go in square brackets: {fixed}, not {written}", span=token_span(source, lpar, at),
+                     expected=expected,
+                     hint="( ) only groups repeated blocks, as in 2x(conv[64@3]_mp[2])")
+
+
+def _never_closed(source: Source, text: str, at: At, where: int, expected: set[str]) -> SpecError | None:
+    """The bracket open where the parser stopped, when the parser wanted its closer there and the
+    text never closes it: the error belongs at that bracket, not at whatever came next."""
+    stack: list[Token] = []
+    for tok in _tokens(text[:where]):
+        if tok.type in _CLOSER:
+            stack.append(tok)
+        elif tok.type in ("RBRACKET", "RPAR") and stack:
+            stack.pop()
+    if not stack or _CLOSER[stack[-1].type][0] not in expected:
+        return None
+    opener = stack[-1]
+    closer = _CLOSER[opener.type][1]
+    before = _tokens(text[:opener.start_pos])
+    owner = f" of {before[-1]}[…]" if opener.type == "LBRACKET" and before and before[-1].type == "NAME" else ""
+    fixed = (text[:where].rstrip() + closer + text[where:]).strip()
+    hint = (f"did you mean {fixed}?" if len(fixed) <= 200 and _parses(fixed)
+            else f"close it with '{closer}' where its contents end")
+    return SpecError(f"the '{opener}'{owner} opened here is never closed", span=token_span(source, opener, at),
+                     expected=f"a '{closer}' to close it", hint=hint)
 
 
 # ---------------------------------------------------------------- raw trees
@@ -274,9 +352,9 @@ def parse_chain(text: str, source: Source | None = None, at: tuple[int, int] = (
     if not text.strip():
         raise SpecError("the architecture string is empty", span=shifted(source, at, 1, 1, 1, 2),
                         expected="blocks joined by '_', e.g. conv[128@11]_mp[4]_fc[128]_do")
-    open_brackets(parser, source, text, at, ("LBRACKET", "LPAR"), ("RBRACKET", "RPAR"))
+    unclosed = open_brackets(parser, source, text, at, ("LBRACKET", "LPAR"), ("RBRACKET", "RPAR"))
     try:
         tree = parser.parse(text)
     except UnexpectedInput as err:
-        raise _syntax_error(err, source, text, at, "arch.lark") from None
+        raise _syntax_error(err, source, text, at, "arch.lark", unclosed) from None
     return resolve_chain(_ChainReader(text, source, at).chain(tree.children[0]))

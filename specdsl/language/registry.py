@@ -88,7 +88,11 @@ class Kind:
     pointwise: bool = False  # acts on the last axis only (allowed inside each[...])
     recurrent: bool = False
     input_dtype: str = "float32"  # what a model starting with this kind is fed
+    #: An architecture string that uses the kind (shown by ``specdsl kinds KIND``, in docs/language.md and in
+    #: the errors of a missing argument; tests/test_kinds_view.py analyses every one) and the input shape it
+    #: needs, when the default input of an architecture string (1001×4 floats, or 1000 tokens) does not fit.
     example: str = ""
+    example_input: tuple[int | None, ...] = ()
     shorthands: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def arg(self, name: str) -> Arg:

@@ -91,14 +91,14 @@ register(Kind(
     lambda ctx, x: ctx.add("batchnorm", x, momentum=ctx["momentum"], epsilon=ctx["eps"]),
     args=(Arg("momentum", "float", 0.99, "moving-average momentum", minimum=0.0, maximum=1.0),
           Arg("eps", "float", 1e-3, "added to the variance", minimum=0.0)),
-    aliases=("batchnorm",), pointwise=True,
+    aliases=("batchnorm",), pointwise=True, example="bn[momentum=0.9]",
 ))
 
 register(Kind(
     "ln", "layer normalisation over the last axis",
     lambda ctx, x: ctx.add("layernorm", x, epsilon=ctx["eps"]),
     args=(Arg("eps", "float", 1e-3, "added to the variance", minimum=0.0),),
-    aliases=("layernorm",), pointwise=True,
+    aliases=("layernorm",), pointwise=True, example="ln[eps=1e-6]",
 ))
 
 register(Kind(
@@ -112,17 +112,17 @@ register(Kind(
 register(Kind(
     "flat", "flatten everything but the batch axis",
     lambda ctx, x: ctx.add("flatten", x),
-    aliases=("flatten",),
+    aliases=("flatten",), example="flat",
 ))
 
 register(Kind(
     "gap", "global average pooling over the sequence axis",
-    lambda ctx, x: ctx.add("gap1d", x),
+    lambda ctx, x: ctx.add("gap1d", x), example="gap",
 ))
 
 register(Kind(
     "gmp", "global max pooling over the sequence axis",
-    lambda ctx, x: ctx.add("gmp1d", x),
+    lambda ctx, x: ctx.add("gmp1d", x), example="gmp",
 ))
 
 
@@ -137,6 +137,7 @@ register(Kind(
     lower_each,
     args=(Arg("body", "chain", doc="layers to apply per position, e.g. fc[256]"),),
     positional=("body",), example="each[fc[256]]",
+    example_input=(5, 100),  # five cells of 100 features, as in DeepCpG's CpG model
 ))
 
 

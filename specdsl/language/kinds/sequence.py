@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from specdsl.errors import ImpossibleShape
 from specdsl.language.kinds._args import L1, L2, regularised
 from specdsl.language.registry import Arg, Kind, register
 
+
+def lower_emb(ctx, x):
+    try:
+        return ctx.add("embedding", x, vocab=ctx["vocab"], dim=ctx["dim"], mask=ctx["mask"])
+    except ImpossibleShape as err:  # the one shape an embedding refuses: anything but a row of tokens
+        err.hint = _token_input_hint(ctx, x)
+        raise
+
+
+def _token_input_hint(ctx, x) -> str:
+    """What an embedding reads, said for the input it was given (most often a one-hot sequence)."""
+    if not any(node.name == x.node for node in ctx.graph.inputs):
+        return "an embedding reads the model's token input, so it comes first (emb[V,D]_…)"
+    length = "1000" if not x.shape or x.shape[0] is None else str(x.shape[0])
+    given = "x".join("?" if d is None else str(d) for d in x.shape)
+    return (f"an embedding reads integer tokens, one per position: give a token input of a length only "
+            f"(--input {length}, shape ({length},)), not {given}; or drop emb[...] to read a one-hot sequence "
+            "directly")
+
+
 register(Kind(
     "emb", "embedding of integer tokens (vocabulary V including padding 0) into D dimensions",
-    lambda ctx, x: ctx.add("embedding", x, vocab=ctx["vocab"], dim=ctx["dim"], mask=ctx["mask"]),
+    lower_emb,
     args=(Arg("vocab", "int", doc="vocabulary size V, padding token 0 included"),
           Arg("dim", "int", doc="embedding dimension D"),
           Arg("mask", "bool", False, "treat token 0 as padding and mask it downstream")),
@@ -41,6 +62,7 @@ register(Kind(
     lower_dilres,
     args=(Arg("layers", "int", doc="number of dilated layers N"), L1, L2),
     positional=("layers",), example="dilres[9]",
+    example_input=(2114, 64),  # nine dilated layers eat 2·(2+4+…+512) = 2,044 positions
 ))
 
 

@@ -36,5 +36,5 @@ register(Kind(
     args=(Arg("mask", "choice", "tokens",
               "tokens: positions whose token (the model's integer input) is 0 are padding; none: every position "
               "counts", choices=("tokens", "none")),),
-    example="crf[mask=none]",
+    example="crf[mask=none]", example_input=(1000, 6),  # six label scores per position of a 1,000-base read
 ))
