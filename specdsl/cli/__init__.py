@@ -23,7 +23,7 @@ EXIT_USER_ERROR = 2
 #: The core verbs, by the module that adds them (a verb named on the command line builds only its module's).
 CORE_VERBS = {
     "analysis": ("presets", "params", "space", "check", "length", "kinds"),
-    "models": ("compile", "inspect", "predict", "evaluate", "plot"),
+    "models": ("compile", "inspect", "predict", "tracks", "evaluate", "plot"),
     "training": ("train", "make-data", "init", "schema"),
 }
 

@@ -1,4 +1,4 @@
-"""Verbs over Keras models: compile, inspect, predict, evaluate, plot."""
+"""Verbs over Keras models: compile, inspect, predict, tracks (:mod:`.profiles`), evaluate, plot."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import sys
 from typing import Any
 
 from specdsl.cli.analysis import _add_binding_args
+from specdsl.cli.profiles import add_profile_options, add_tracks
 from specdsl.console import printer
+from specdsl.errors import SpecError
 
 
 def cmd_compile(args: argparse.Namespace) -> int:
@@ -35,6 +37,13 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from specdsl.cli.profiles import cmd_predict_profile, wants_profile
+
+    if wants_profile(args):
+        return cmd_predict_profile(args)
+    if not args.inputs:
+        raise SpecError("nothing to predict: give INPUT files (a classifier), or --bed and --genome or --fasta "
+                        "(a profile model)", hint="see 'specdsl predict --help'")
     from specdsl.training.predictions import predict, prediction_table, write_predictions
 
     predictions = predict(args.model, args.inputs, threshold=args.threshold, batch_size=args.batch_size)
@@ -88,14 +97,18 @@ def add_verbs(sub: Any) -> None:
     p.set_defaults(func=cmd_inspect)
 
     p = sub.add_parser("predict", help="a classifier's calls and probabilities for one-hot CSVs, FASTA records or "
-                                       "Capfinder's cap signal CSVs")
-    p.add_argument("model", metavar="MODEL.keras", help="a trained classifier")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="one-hot CSVs, folders of them, FASTA files, or signal "
-                                                              "CSVs (read_id,…,timeseries)")
-    p.add_argument("-o", "--output", metavar="PREDICTIONS.csv", help="write the predictions here (else to stdout)")
+                                       "Capfinder's cap signal CSVs; a profile model's logits and counts for BED "
+                                       "regions of a genome or FASTA records (--bed/--genome, --fasta)")
+    p.add_argument("model", metavar="MODEL.keras", help="a trained classifier or profile model")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", help="classifiers: one-hot CSVs, folders of them, FASTA "
+                                                              "files, or signal CSVs (read_id,…,timeseries)")
+    p.add_argument("-o", "--output", metavar="PREDICTIONS.csv|.h5", help="write the predictions here (classifiers: "
+                                                                         "else to stdout; profile models: an HDF5 "
+                                                                         "file, required)")
     p.add_argument("-v", "--verbose", action="store_true", help="print the predictions as a table")
     p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability")
     p.add_argument("--batch-size", type=int, default=64, help="samples per batch the model sees at once")
+    add_profile_options(p)
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="per-output accuracy, AUROC, AUPRC, MCC, F1 (and confusion matrices) of a "
@@ -109,6 +122,8 @@ def add_verbs(sub: Any) -> None:
     p.add_argument("--threshold", type=float, default=0.5, help="binary call 1 above this probability")
     p.add_argument("--batch-size", type=int, default=64, help="samples per batch the model sees at once")
     p.set_defaults(func=cmd_evaluate)
+
+    add_tracks(sub)
 
     p = sub.add_parser("plot", help="plot loss curves from a history file")
     p.add_argument("history", metavar="HISTORY.json", help="the history.json a training run wrote")

@@ -248,6 +248,15 @@ def schema_errors(root: Node, kind: str) -> list[SpecError]:
     return out
 
 
+def errors_against(root: Node, schema: Schema) -> list[SpecError]:
+    """Every way ``root`` breaks ``schema``, positioned and in plain words, sorted by position: for the
+    configs of programs that are not training runs (BPReveal's makePredictions), which no kind names."""
+    _Validator.check_schema(schema)
+    translator = _Translator(root)
+    found = [e for err in _Validator(schema).iter_errors(root.to_python()) for e in translator.translate(err)]
+    return sorted(found, key=_position)
+
+
 def _position(err: SpecError) -> tuple[int, int]:
     return (err.span.line, err.span.column) if err.span is not None else (0, 0)
 

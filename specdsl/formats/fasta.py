@@ -39,6 +39,7 @@ class FastaRecord:
     length: int
     start: int  # byte offset of the first sequence line (plain files)
     stop: int  # byte offset after the last sequence line
+    header: str = ""  # the whole header line without '>' (BPReveal's prediction files keep it)
 
 
 @dataclass
@@ -84,7 +85,7 @@ def _scan(path: str, hold: bool) -> FastaIndex:
     records: list[FastaRecord] = []
     held: list[np.ndarray] | None = [] if hold else None
     seen: dict[str, int] = {}
-    name, header_line, length, start, offset = None, 0, 0, 0, 0
+    name, header_line, length, start, offset, header = None, 0, 0, 0, 0, ""
     pieces: list[bytes] = []
 
     def close(stop: int) -> None:
@@ -92,7 +93,7 @@ def _scan(path: str, hold: bool) -> FastaIndex:
             return
         if length == 0:
             raise SpecError(f"record '{name}' has no sequence", file=f"{path}:{header_line}")
-        records.append(FastaRecord(name, header_line, length, start, stop))
+        records.append(FastaRecord(name, header_line, length, start, stop, header))
         if held is not None:
             held.append(codes(b"".join(pieces)))
 
@@ -106,6 +107,7 @@ def _scan(path: str, hold: bool) -> FastaIndex:
                         raise SpecError("a header without a name", file=f"{path}:{number}",
                                         expected="'>NAME' (the record's sample name), e.g. >ISO0001")
                     name = words[0].decode("utf-8", "replace")
+                    header = line[1:].strip().decode("utf-8", "replace")
                     if name in seen:
                         raise SpecError(f"record '{name}' appears twice (first at line {seen[name]})",
                                         file=f"{path}:{number}", hint="each sample needs its own name")

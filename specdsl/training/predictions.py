@@ -99,7 +99,8 @@ def model_outputs(model: Any, model_path: str | Path) -> list[OutputInfo]:
             raise SpecError(f"output '{layer_name}' is not a classifier output (a dense layer with a sigmoid or a "
                             f"softmax), it is {type(layer).__name__}"
                             + (f" with activation {activation}" if activation else ""), file=str(model_path),
-                            hint="predict and evaluate take models with binary or multiclass heads")
+                            hint="predict and evaluate take models with binary or multiclass heads; a profile "
+                                 "model predicts with --bed REGIONS.bed --genome GENOME.fa, or --fasta")
     return out
 
 

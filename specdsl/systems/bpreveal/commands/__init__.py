@@ -1,0 +1,1 @@
+"""BPReveal's own command lines after training: ``tileGenome``, ``makePredictions``, ``predictToBigwig``."""
