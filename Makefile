@@ -28,6 +28,13 @@ demo: $(STAMP)
 		--input-length 354 --output-length 250 --max-jitter 16 --tasks 2
 	$(BIN)/specdsl train examples/bpnet_demo.json
 	$(BIN)/specdsl plot $(OUT)/demo/bpnet.history.json -o $(OUT)/demo/loss.png
+	@echo "== BPReveal: genome tracks from the trained BPNet (tile-genome, predict, tracks) =="
+	$(BIN)/specdsl make-data --genome $(OUT)/demo/genome.fa
+	$(BIN)/specdsl bpreveal tile-genome --genome $(OUT)/demo/genome.fa --all-chroms --input-length 354 \
+		--output-length 250 --chrom-edge-boundary 0 --spacing 0 --output-bed $(OUT)/demo/tiles.bed
+	$(BIN)/specdsl predict $(OUT)/demo/bpnet.keras --bed $(OUT)/demo/tiles.bed --genome $(OUT)/demo/genome.fa \
+		-o $(OUT)/demo/preds.h5
+	$(BIN)/specdsl tracks $(OUT)/demo/preds.h5 -o $(OUT)/demo/tracks
 	@echo "== DeepCpG: dcpg_data.py, dcpg_train.py, dcpg_eval.py command lines on synthetic cells =="
 	$(BIN)/specdsl make-data deepcpg --out $(DCPG) --sites 4000 --cells 3
 	$(BIN)/specdsl deepcpg data --cpg_profiles $(DCPG)/cpg/*.tsv --dna_files $(DCPG)/dna \

@@ -182,3 +182,28 @@ def test_make_predictions_config_errors_are_placed_and_old_configs_accepted(tmp_
     assert "did you mean 'batch-size'?" in text
     assert "give either bed-file and genome, or fasta-file, not both" in text
     assert "verbosity" in text and all(e.span is not None for e in info.value.errors)
+
+
+def test_make_data_writes_a_genome_with_the_training_motifs_where_its_bed_says(tmp_path: Path) -> None:
+    from specdsl.cli import main
+    from specdsl.formats.fasta import read_fasta
+
+    assert main(["make-data", "--genome", str(tmp_path / "g.fa"), "--genome-length", "3000"]) == 0
+    genome = dict(read_fasta(tmp_path / "g.fa"))
+    assert sorted(genome) == ["chr1", "chr2"] and all(len(s) == 3000 for s in genome.values())
+    assert "N" * 200 in genome["chr1"]  # an assembly gap for the tiling to avoid
+    complement = str.maketrans("ACGT", "TGCA")
+    for line in (tmp_path / "g.motifs.bed").read_text().splitlines():
+        chrom, start, end, name, _, strand = line.split("\t")
+        site = genome[chrom][int(start):int(end)]
+        site = site if strand == "+" else site.translate(complement)[::-1]
+        assert site == {"GATA": "AGATAAG", "AP1": "TGACTCA"}[name]
+
+
+def test_train_given_a_make_predictions_config_names_the_command_that_runs_it(tmp_path: Path) -> None:
+    from specdsl.config.load import load_config_text
+
+    config = {"settings": {"architecture": {"model-file": "m.keras"}}, "bed-file": "a.bed", "genome": "g.fa"}
+    with pytest.raises(SpecError) as info:
+        load_config_text(json.dumps(config), "c.json")
+    assert info.value.hint.endswith("run it with specdsl bpreveal make-predictions")

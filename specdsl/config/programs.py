@@ -32,6 +32,10 @@ PROGRAMS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+#: The programs specdsl runs itself, and the command that does.
+RUN_WITH: dict[str, str] = {"makePredictions": "specdsl bpreveal make-predictions"}
+
+
 def _has(value: object, path: Sequence[str]) -> bool:
     if not path:
         return True
@@ -56,4 +60,4 @@ def foreign_program(config: object) -> tuple[str, str] | None:
     return None
 
 
-__all__ = ["PROGRAMS", "foreign_program", "matches"]
+__all__ = ["PROGRAMS", "RUN_WITH", "foreign_program", "matches"]

@@ -22,7 +22,7 @@ from jsonschema.validators import extend
 
 from specdsl.config.checks import semantic_errors
 from specdsl.config.kinds import check_kind, schema_of
-from specdsl.config.programs import foreign_program
+from specdsl.config.programs import RUN_WITH, foreign_program
 from specdsl.config.reader import ArrayNode, Node, ObjectNode, PathStep, ScalarNode, format_path, locate
 from specdsl.errors import SpecError, SpecErrors, did_you_mean, nearest, quoted_list
 from specdsl.schema import (
@@ -84,10 +84,11 @@ def detect_kind(root: Node) -> str:
     if foreign is not None:
         program, keys = foreign
         first = keys.split("+")[0].split(".")[0].removesuffix("[]")
+        runner = RUN_WITH.get(program, f"BPReveal's {program}")
         raise SpecError(f"this looks like a {program} config; specdsl trains solo models from trainSoloModel "
                         "configs", span=root.key_span(first) or root.span,
                         hint=f"it has {' and '.join(repr(k) for k in keys.split('+'))}, which {program} configs "
-                             f"have; run it with BPReveal's {program}")
+                             f"have; run it with {runner}")
     for name, kind in kinds.items():
         if kind.claims is not None and kind.claims(root):
             return name

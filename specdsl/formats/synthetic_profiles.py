@@ -245,4 +245,31 @@ def write_synthetic(
     return target
 
 
-__all__ = ["Motif", "default_motifs", "write_synthetic"]
+def synthetic_genome(chroms: int, length: int, seed: int = 0, motifs: Sequence[Motif] | None = None,
+                     spacing: int = 150) -> tuple[list[tuple[str, str]], list[tuple[str, int, int, str, str]]]:
+    """A genome to predict tracks on: random ACGT chromosomes with the training files' motifs planted
+    about every ``spacing`` bp (either strand) and one run of 200 N per chromosome (an assembly gap
+    the tiling must avoid).  Returns the (name, sequence) records and the planted sites as
+    (chrom, start, end, motif, strand), so a track's peaks can be checked against them."""
+    motifs = tuple(default_motifs(1) if motifs is None else motifs)
+    rng = np.random.default_rng([seed, 7])
+    records, sites = [], []
+    for c in range(chroms):
+        name = f"chr{c + 1}"
+        codes = rng.integers(0, BASES, size=length, dtype=np.uint8)
+        gap = length // 2
+        for start in range(spacing // 2, length - spacing, spacing):
+            if gap - spacing < start < gap + 200 + spacing:  # keep the gap's sides plain
+                continue
+            start += int(rng.integers(0, spacing // 3))
+            k, reverse = int(rng.integers(0, len(motifs))), bool(rng.integers(0, 2))
+            motif = motifs[k].codes(reverse)
+            codes[start:start + len(motif)] = motif
+            sites.append((name, start, start + len(motif), motifs[k].name, "-" if reverse else "+"))
+        text = np.frombuffer(b"ACGT", np.uint8)[codes]
+        text[gap:gap + 200] = ord("N")
+        records.append((name, text.tobytes().decode("ascii")))
+    return records, sites
+
+
+__all__ = ["Motif", "default_motifs", "synthetic_genome", "write_synthetic"]

@@ -8,7 +8,7 @@ from pathlib import Path
 from specdsl.errors import SpecError
 
 NAME = "bpreveal"
-HELP = "bpreveal (default): --train/--val HDF5 files in prepareTrainingData's layout"
+HELP = "bpreveal (default): --train/--val HDF5 files in prepareTrainingData's layout; --genome, a genome to predict"
 DEFAULT = True
 SHARED = ("seed",)  # of make-data's own options: it writes --train/--val files, not a folder (--out)
 
@@ -22,13 +22,37 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--output-length", type=int, help="output length (required)")
     p.add_argument("--max-jitter", type=int, default=0, help="jitter room on each side")
     p.add_argument("--tasks", type=int, nargs="+", default=[2], help="tasks per head, e.g. --tasks 2 1")
+    p.add_argument("--genome", metavar="GENOME.fa", help="also write a genome with the same motifs planted, to "
+                                                         "predict tracks on (and GENOME.motifs.bed, where they are)")
+    p.add_argument("--genome-chroms", type=int, default=2, help="chromosomes of --genome")
+    p.add_argument("--genome-length", type=int, default=20000, help="bp per chromosome of --genome")
+
+
+def _genome(args: argparse.Namespace) -> None:
+    from specdsl.atomic import atomic_write_text
+    from specdsl.formats.fasta import write_fasta
+    from specdsl.formats.synthetic_profiles import synthetic_genome
+
+    if args.genome_chroms < 1 or args.genome_length < 1000:
+        raise SpecError("a genome needs at least 1 chromosome of at least 1,000 bp",
+                        path="--genome-chroms" if args.genome_chroms < 1 else "--genome-length")
+    records, sites = synthetic_genome(args.genome_chroms, args.genome_length, seed=args.seed)
+    write_fasta(args.genome, records)
+    motifs = Path(args.genome).with_suffix(".motifs.bed")
+    atomic_write_text(motifs, "".join(f"{c}\t{s}\t{e}\t{m}\t0\t{strand}\n" for c, s, e, m, strand in sites))
+    print(f"wrote {args.genome}: {args.genome_chroms} chromosome(s) of {args.genome_length:,} bp, "
+          f"{len(sites):,} planted motifs (listed in {motifs})")
 
 
 def run(args: argparse.Namespace) -> int:
     from specdsl.formats.synthetic_profiles import write_synthetic
 
+    if not (args.train or args.val or args.genome):
+        raise SpecError("nothing to write: give --train, --val or --genome", path="--train")
+    if args.genome:
+        _genome(args)
     for flag in ("input_length", "output_length"):
-        if getattr(args, flag) is None:
+        if (args.train or args.val) and getattr(args, flag) is None:
             raise SpecError("make-data bpreveal needs --input-length and --output-length",
                             path="--" + flag.replace("_", "-"))
     for path, n, seed in ((args.train, args.regions, args.seed), (args.val, args.val_regions, args.seed + 1)):
