@@ -207,3 +207,14 @@ def test_train_given_a_make_predictions_config_names_the_command_that_runs_it(tm
     with pytest.raises(SpecError) as info:
         load_config_text(json.dumps(config), "c.json")
     assert info.value.hint.endswith("run it with specdsl bpreveal make-predictions")
+
+
+def test_a_revcomp_task_order_without_revcomp_is_refused_before_the_model_loads(tmp_path: Path, capsys) -> None:
+    from specdsl.cli import main
+
+    (tmp_path / "g.fa").write_text(">chr1\n" + "ACGT" * 50 + "\n")
+    (tmp_path / "r.bed").write_text("chr1\t50\t150\n")
+    argv = ["predict", str(tmp_path / "missing.keras"), "--bed", str(tmp_path / "r.bed"), "--genome",
+            str(tmp_path / "g.fa"), "-o", str(tmp_path / "p.h5"), "--revcomp-task-order", "1,0"]
+    assert main(argv) == 2
+    assert "--revcomp-task-order: goes with --revcomp" in capsys.readouterr().err

@@ -16,9 +16,12 @@ from typing import Any
 from specdsl.errors import SpecError
 
 
-def _task_order(text: str | None) -> list[int] | None:
+def _task_order(text: str | None, revcomp: bool) -> list[int] | None:
     if text is None:
         return None
+    if not revcomp:
+        raise SpecError("goes with --revcomp: it says which task is which on the reverse strand",
+                        path="--revcomp-task-order")
     try:
         return [int(v) for v in text.split(",")]
     except ValueError:
@@ -64,7 +67,7 @@ def cmd_predict_profile(args: argparse.Namespace) -> int:
     if not args.output or not args.output.endswith((".h5", ".hdf5")):
         raise SpecError("a profile model's predictions go to an HDF5 file: give -o PREDICTIONS.h5", path="-o")
     inputs = read_inputs(args.bed, args.genome, args.fasta)  # checked before TensorFlow starts
-    order = _task_order(args.revcomp_task_order)
+    order = _task_order(args.revcomp_task_order, args.revcomp)
     check_writable(args.output)
     pm = _loaded(args.model)
     config = str({"model": args.model, "bed": args.bed, "genome": args.genome, "fasta": args.fasta,
@@ -117,7 +120,7 @@ def _whole_genome(args: argparse.Namespace, out: Path) -> int:
     genome = open_genome(args.genome)
     chroms = chosen_chromosomes(genome, args.chrom)
     blacklists = [read_bed(b) for b in args.blacklist or ()]
-    order = _task_order(args.revcomp_task_order)
+    order = _task_order(args.revcomp_task_order, args.revcomp)
     pm = _loaded(args.input)
     for spec in track_specs(out, pm.heads, args.mode):
         check_writable(spec.path)

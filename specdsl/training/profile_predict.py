@@ -94,8 +94,9 @@ def revcomp_order(tasks: int, given: Sequence[int] | None = None) -> list[int]:
     """BPReveal's ``revcomp-task-order``: where each task goes on the other strand."""
     if given is not None:
         if sorted(given) != list(range(tasks)):
+            example = ",".join(str(t) for t in reversed(range(tasks)))
             raise SpecError(f"{list(given)} is not an order of the {tasks} task(s)", path="--revcomp-task-order",
-                            expected=f"each of 0…{tasks - 1} once, e.g. " + ",".join(map(str, range(tasks))[::-1]))
+                            expected=f"each of 0…{tasks - 1} once, e.g. {example}")
         return list(given)
     if tasks in (1, 2):
         return [0] if tasks == 1 else [1, 0]
