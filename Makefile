@@ -65,6 +65,12 @@ demo: $(STAMP)
 		--min-cDNA 50 --max-cDNA 150
 	$(BIN)/specdsl annotate $(TQ)/10x3p_sc_ont_0 $(TQ)/simulated_data/reads.fasta.gz -o $(TQ)/annotations.tsv
 	head -n 8 $(TQ)/annotations.tsv
+	@echo "== tranquillyzer: demultiplex fresh reads of 20 cells (a whitelist, barcode correction, reads per cell) =="
+	$(BIN)/specdsl tranquillyzer simulate-data 10x3p_sc_ont $(TQ)/cells --num-reads 300 --min-cDNA 50 --max-cDNA 150 \
+		--seed 2 --num-cells 20 --fasta --mismatch-rate 0.01 --insertion-rate 0.01 --deletion-rate 0.01
+	$(BIN)/specdsl annotate $(TQ)/10x3p_sc_ont_0 $(TQ)/cells/simulated_data/reads.fasta.gz \
+		--whitelist $(TQ)/cells/simulated_data/barcodes.tsv -o $(TQ)/demux
+	head -n 6 $(TQ)/demux/cellId_readCount.tsv
 	@echo "== Capfinder: a search space in the language, then train-model from a Capfinder config, predict =="
 	$(BIN)/specdsl space 'conv[{16,32}@{3,5,7},pad=same]_mp[2]_{1..2}x(lstm[{16..64:16},seq=yes])_gap_dense[4,act=softmax]' \
 		--input 200x1 --limit 4

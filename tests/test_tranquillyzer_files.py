@@ -88,7 +88,7 @@ def test_bad_seq_orders_and_missing_models_exit_2_with_a_clear_message(tmp_path:
     assert err.value.span.line == 1 and err.value.span.column > 10
     assert main(["tranquillyzer", "train-model", "nosuch", str(tmp_path)]) == 2
     assert "model 'nosuch' is not in" in capsys.readouterr().err
-    assert main(["tranquillyzer", "annotate-reads", str(tmp_path), "wl.txt"]) == 2
+    assert main(["tranquillyzer", "preprocess", str(tmp_path)]) == 2
     assert "downstream steps" in capsys.readouterr().err
 
 

@@ -117,6 +117,25 @@ def test_annotate_labels_fastq_reads_in_both_orientations(trained: dict, tmp_pat
     assert right / total >= 0.88
 
 
+def test_annotate_reads_demultiplexes_a_trained_models_reads(trained: dict, tmp_path: Path, capsys) -> None:
+    out = tmp_path / "sim"
+    assert main(["tranquillyzer", "simulate-data", MODEL, str(out), "--num-reads", "30", "--seed", "8", "--num-cells",
+                 "5", "--fasta", *CDNA]) == 0
+    data = out / "simulated_data"
+    capsys.readouterr()
+    assert main(["tranquillyzer", "annotate-reads", str(trained["out"]), str(data / "barcodes.tsv"), "--reads",
+                 str(data / "reads.fasta.gz"), "--model-name", f"{MODEL}_0", "--table-format", "tsv"]) == 0
+    said = capsys.readouterr().out
+    assert "CBC: distance to the nearest whitelist barcode" in said and "reads/s" in said
+    res = trained["out"]
+    truth = {r["read_id"]: r["cell_id"] for r in _rows(data / "true_cells.tsv")}
+    valid = _rows(res / "annotations_valid.tsv")
+    assert len(valid) + len(_rows(res / "annotations_invalid.tsv")) == 60
+    assigned = [r for r in valid if r["cell_id"]]
+    assert sum(r["cell_id"] == truth[r["ReadName"]] for r in assigned) >= 0.9 * len(assigned)
+    assert (res / "demuxed_fasta" / "demuxed.fasta").is_file() and (res / "plots" / "demux_plots.png").is_file()
+
+
 def test_annotate_decodes_a_long_read_in_windows(trained: dict, tmp_path: Path) -> None:
     from specdsl.systems.tranquillyzer.tokens import decode
 

@@ -24,6 +24,7 @@ class Record:
     id: str  # the header up to the first white space
     sequence: bytes
     line: int  # where the record starts (1-based)
+    quality: bytes = b""  # FASTQ's quality line (phred+33), empty for FASTA
 
 
 def _open(path: str) -> IO[bytes]:
@@ -120,7 +121,7 @@ def _fastq(path: str, header: bytes, next_line, where) -> Iterator[Record]:  # t
         if len(quality) != len(sequence):
             raise SpecError(f"line {where()}: the quality line of '{name}' has {len(quality)} characters but its "
                             f"sequence has {len(sequence)} (a truncated record?)", file=path)
-        yield Record(name, sequence, start)
+        yield Record(name, sequence, start, quality)
         header = next_line()
         while header is not None and not header.strip():
             header = next_line()

@@ -6,25 +6,31 @@
   ``reads.h5`` (:mod:`specdsl.formats.reads_h5`); :mod:`.legacy` reads its old pickles safely;
 * :mod:`.training` — ``train-model``: every variant of the params grid as a normal run;
 * :mod:`.annotate`, :mod:`.picture` — ``specdsl annotate``: segments of real reads;
+* :mod:`.validity`, :mod:`.barcodes`, :mod:`.demux`, :mod:`.demux_run`, :mod:`.demux_report` —
+  ``annotate-reads`` (``specdsl annotate --whitelist``): valid reads, corrected barcodes, cells,
+  demultiplexed reads;
 * :mod:`.presets` — the ``CnnLstmCrf`` preset builder; :mod:`.commands` — its command lines.
 """
 
 from specdsl.plugins import Plugin, System, register
 
 LATER = ("is one of tranquillyzer's downstream steps, which specdsl does not implement (yet): "
-         "specdsl covers simulate-data, train-model and labelling reads ('specdsl annotate MODEL "
-         "READS.fastq -o annotations.tsv'); barcode correction, demultiplexing, alignment and "
-         "deduplication stay with tranquillyzer")
+         "specdsl covers simulate-data, train-model, labelling reads ('specdsl annotate MODEL "
+         "READS.fastq -o annotations.tsv') and annotate-reads (barcode correction and demultiplexing); "
+         "preprocessing, alignment and deduplication stay with tranquillyzer")
 
 register(Plugin(
     "tranquillyzer", order=2,
-    system=System("tranquillyzer", "tranquillyzer's model training (simulate-data, train-model)", (
+    system=System("tranquillyzer", "tranquillyzer's model training and demultiplexing (simulate-data, train-model, "
+                                   "annotate-reads)", (
         ("simulate-data", "specdsl.systems.tranquillyzer.commands.simulate_data",
          "simulate labelled reads of a library (training_seq_orders.tsv) into simulated_data/reads.h5"),
         ("train-model", "specdsl.systems.tranquillyzer.commands.train_model",
          "train every variant of a model's training_params.tsv grid on them, with a validation picture"),
+        ("annotate-reads", "specdsl.systems.tranquillyzer.commands.annotate_reads",
+         "label reads with a trained model, correct their barcodes against a whitelist, demultiplex them"),
     ), tuple((verb, LATER) for verb in (
-        "preprocess", "readlengthdist", "visualize", "annotate-reads", "align", "dedup", "split-bam", "featurecounts",
+        "preprocess", "readlengthdist", "visualize", "align", "dedup", "split-bam", "featurecounts",
         "qc-metrics", "assess-model")) + (
         ("availablemodels", "tranquillyzer's pretrained models (tf2crf weights and a pickled LabelBinarizer) cannot "
                             "be imported; train one with 'specdsl tranquillyzer train-model'"),

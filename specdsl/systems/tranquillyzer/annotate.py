@@ -227,15 +227,31 @@ def segments(path: np.ndarray) -> list[tuple[int, int, int]]:
     return [(int(path[s]), int(s), int(e)) for s, e in zip(starts, ends)]
 
 
-def _rows(ann: Annotator, read: _Read, strands: tuple[int, ...]) -> Iterator[str]:
-    n = len(read.tokens)
-    best = max(strands, key=lambda o: (read.logp[o] / max(n, 1), -o))  # ties: the read as given
-    path = read.paths[best] if best == 0 else read.paths[best][::-1]
+@dataclass
+class Labelled:
+    """One read's labelling: the label id of every base on the read as given, and its orientation rule's result."""
+
+    record: Record
+    path: np.ndarray
+    strand: str  # "+": the model read the read as given; "-": its reverse complement
+    score: float  # the kept orientation's mean log-probability per base
+
+
+def _finish(reads: list[_Read], strands: tuple[int, ...]) -> list[Labelled]:
+    out = []
+    for read in reads:
+        n = max(len(read.tokens), 1)
+        best = max(strands, key=lambda o: (read.logp[o] / n, -o))  # ties: the read as given
+        path = read.paths[best] if best == 0 else read.paths[best][::-1]
+        out.append(Labelled(read.record, path, "+" if best == 0 else "-", read.logp[best] / n))
+    return out
+
+
+def _rows(ann: Annotator, read: Labelled) -> Iterator[str]:
     text = read.record.sequence.decode("ascii", "replace")
-    score = f"{read.logp[best] / max(n, 1):.4f}"
-    sign = "+" if best == 0 else "-"
-    for label, s, e in segments(path):
-        yield f"{read.record.id}\t{ann.classes[label]}\t{s}\t{e}\t{sign}\t{score}\t{text[s:e]}\n"
+    score = f"{read.score:.4f}"
+    for label, s, e in segments(read.path):
+        yield f"{read.record.id}\t{ann.classes[label]}\t{s}\t{e}\t{read.strand}\t{score}\t{text[s:e]}\n"
 
 
 def label_reads(ann: Annotator, tokens: list[np.ndarray], strand: str = "both", window: int = 4096,
@@ -244,11 +260,7 @@ def label_reads(ann: Annotator, tokens: list[np.ndarray], strand: str = "both", 
     strands = (0, 1) if strand == "both" else (0,)
     reads = [_Read(Record(str(i), b"", 0), np.asarray(t, np.uint8)) for i, t in enumerate(tokens)]
     _decode_chunk(ann, reads, strands, window, overlap, batch_tokens, 256)
-    out = []
-    for read in reads:
-        best = max(strands, key=lambda o: (read.logp[o] / max(len(read.tokens), 1), -o))
-        out.append(read.paths[best] if best == 0 else read.paths[best][::-1])
-    return out
+    return [read.path for read in _finish(reads, strands)]
 
 
 @dataclass
@@ -259,43 +271,62 @@ class Totals:
     seconds: float = 0.0
 
 
-def annotate_stream(ann: Annotator, records: Iterator[Record], out: IO[str], *, strand: str = "both",
-                    window: int = 4096, overlap: int = 256, batch_tokens: int = 65536, max_batch: int = 256,
-                    chunk_bases: int = 1 << 20, progress: Callable[[Totals], None] | None = None) -> Totals:
-    """Write the header and one row per segment of every read to ``out``; returns the totals."""
+def labelled_chunks(ann: Annotator, records: Iterator[Record], *, strand: str = "both", window: int = 4096,
+                    overlap: int = 256, batch_tokens: int = 65536, max_batch: int = 256,
+                    chunk_bases: int = 1 << 20) -> Iterator[list[Labelled]]:
+    """The reads of ``records`` labelled, a chunk of about ``chunk_bases`` bases at a time (empty reads skipped)."""
     if window < 2 * overlap + 1 or window < 1:
         raise SpecError(f"--window {window} must be larger than twice --overlap {overlap}", path="--window")
     strands = (0, 1) if strand == "both" else (0,)
-    out.write("\t".join(COLUMNS) + "\n")
-    totals = Totals()
-    started = time.monotonic()
     chunk: list[_Read] = []
     held = 0
-
-    def flush() -> None:
-        nonlocal chunk, held
-        if chunk:
-            _decode_chunk(ann, chunk, strands, window, overlap, batch_tokens, max_batch)
-            for read in chunk:
-                for row in _rows(ann, read, strands):
-                    out.write(row)
-                    totals.rows += 1
-                totals.reads += 1
-                totals.bases += len(read.tokens)
-        chunk, held = [], 0
-        totals.seconds = time.monotonic() - started
-        if progress is not None:
-            progress(totals)
-
     for record in records:
         if not record.sequence:
             continue
         chunk.append(_Read(record, encode(record.sequence)))
         held += len(record.sequence)
         if held >= chunk_bases:
-            flush()
-    flush()
+            _decode_chunk(ann, chunk, strands, window, overlap, batch_tokens, max_batch)
+            yield _finish(chunk, strands)
+            chunk, held = [], 0
+    if chunk:
+        _decode_chunk(ann, chunk, strands, window, overlap, batch_tokens, max_batch)
+        yield _finish(chunk, strands)
+
+
+def stream_labelled(ann: Annotator, records: Iterator[Record], consume: Callable[[list[Labelled], Totals], None], *,
+                    progress: Callable[[Totals], None] | None = None, **options: Any) -> Totals:
+    """Label every read and hand each chunk to ``consume``; the totals, reported to ``progress`` after each chunk."""
+    totals = Totals()
+    started = time.monotonic()
+    for chunk in labelled_chunks(ann, records, **options):
+        consume(chunk, totals)
+        totals.reads += len(chunk)
+        totals.bases += sum(len(read.path) for read in chunk)
+        totals.seconds = time.monotonic() - started
+        if progress is not None:
+            progress(totals)
+    totals.seconds = time.monotonic() - started
+    if progress is not None:
+        progress(totals)
     return totals
+
+
+def annotate_stream(ann: Annotator, records: Iterator[Record], out: IO[str], *,
+                    progress: Callable[[Totals], None] | None = None, **options: Any) -> Totals:
+    """Write the header and one row per segment of every read to ``out``; returns the totals.
+
+    ``options``: those of :func:`labelled_chunks` (strand, window, overlap, batch_tokens, max_batch,
+    chunk_bases)."""
+    out.write("\t".join(COLUMNS) + "\n")
+
+    def write(chunk: list[Labelled], totals: Totals) -> None:
+        for read in chunk:
+            for row in _rows(ann, read):
+                out.write(row)
+                totals.rows += 1
+
+    return stream_labelled(ann, records, write, progress=progress, **options)
 
 
 def annotate_file(model: str | Path, reads: str | Path, output: str | Path, *, console: Any = None,
@@ -306,7 +337,7 @@ def annotate_file(model: str | Path, reads: str | Path, output: str | Path, *, c
     from specdsl.atomic import atomic_path
 
     ann = load_annotator(model)
-    show = _progress(console)
+    show = progress_line(console)
     with atomic_path(output) as tmp:
         opener = gzip.open if str(output).endswith(".gz") else open
         with opener(tmp, "wt", encoding="utf-8", newline="") as handle:  # type: ignore[operator]
@@ -315,7 +346,7 @@ def annotate_file(model: str | Path, reads: str | Path, output: str | Path, *, c
     return totals
 
 
-class _progress:
+class progress_line:
     """A rich progress line (reads, reads/s, bases/s) on stderr, or nothing without a console."""
 
     def __init__(self, console: Any) -> None:
@@ -345,5 +376,6 @@ class _progress:
             self.bar.stop()
 
 
-__all__ = ["Annotator", "COLUMNS", "Totals", "annotate_file", "annotate_stream", "crf_path_logprob", "find_model",
-           "label_reads", "load_annotator", "segments", "windows"]
+__all__ = ["Annotator", "COLUMNS", "Labelled", "Totals", "annotate_file", "annotate_stream", "crf_path_logprob",
+           "find_model", "label_reads", "labelled_chunks", "load_annotator", "progress_line", "segments",
+           "stream_labelled", "windows"]

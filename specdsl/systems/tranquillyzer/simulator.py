@@ -18,6 +18,11 @@ A *valid* read is the model's segments in seq-order, wrapped in random cDNA flan
   insertion-rate) or a deletion, with the global rates; homopolymer segments use the polyT
   error rate for all three; cDNA (and tranquillyzer's ``ACC`` segment) get none.
 
+With ``cells`` (a barcode whitelist, specdsl's ``--whitelist``/``--num-cells``), each molecule's
+barcode segments are the values of one whitelist row drawn uniformly, instead of random bases, and
+the row is recorded for each read (:meth:`Simulator.chunk_with_cells`): the truth a demultiplexing
+run is scored against.  The second molecule of a concatenated read draws its own row.
+
 Differences from tranquillyzer, on purpose: runs are seeded (``seed``; the same seed gives the
 same reads whatever ``threads`` is), a homopolymer is labelled with its seq-order label (the
 shipped files agree with tranquillyzer's fixed polyA/polyT names), cDNA lengths are uniform
@@ -67,8 +72,10 @@ class SimulationOptions:
 class Simulator:
     """Reads and per-base labels of one seq order (see the module docstring)."""
 
-    def __init__(self, order: SeqOrder, options: SimulationOptions, transcripts: list[np.ndarray] | None = None):
+    def __init__(self, order: SeqOrder, options: SimulationOptions, transcripts: list[np.ndarray] | None = None,
+                 cells: list[tuple[str, ...]] | None = None):
         self.order = order
+        self.cells = [{bc: encode(v) for bc, v in zip(order.barcodes, row)} for row in cells or []]
         self.o = options
         self.classes = order.classes
         self.ids = {name: i for i, name in enumerate(self.classes)}
@@ -115,13 +122,19 @@ class Simulator:
             np.zeros(0, np.int8)
         return tokens.astype(np.uint8), labels
 
-    def valid(self, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-        return self._join([(self.segment(rng, s), s.label) for s in self.segments])
+    def valid(self, rng: np.random.Generator, cell: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        if cell < 0:
+            return self._join([(self.segment(rng, s), s.label) for s in self.segments])
+        row = self.cells[cell]
+        return self._join([(row[s.label] if s.label in row else self.segment(rng, s), s.label) for s in self.segments])
 
-    def invalid(self, rng: np.random.Generator, kind: str) -> tuple[np.ndarray, np.ndarray]:
-        tokens, labels = self.valid(rng)
+    def _cell(self, rng: np.random.Generator) -> int:
+        return int(rng.integers(len(self.cells))) if self.cells else -1
+
+    def invalid(self, rng: np.random.Generator, kind: str, cell: int = -1) -> tuple[np.ndarray, np.ndarray]:
+        tokens, labels = self.valid(rng, cell)
         if kind == "concat":
-            t2, l2 = self.valid(rng)
+            t2, l2 = self.valid(rng, self._cell(rng))
             flip = rng.choice(3, p=[0.5, 0.25, 0.25])
             if flip == 1:
                 t2, l2 = t2[::-1], l2[::-1]
@@ -174,31 +187,35 @@ class Simulator:
         noisy[~first] = rng.integers(1, 5, size=int((~first).sum()), dtype=np.uint8)
         return noisy, labels[index]
 
-    def molecule(self, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, int, int]]:
-        """One simulated molecule: (tokens, labels, kind, strand), twice with ``rc``."""
+    def molecule(self, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray, int, int, int]]:
+        """One simulated molecule: (tokens, labels, kind, strand, cell), twice with ``rc``."""
         kind = 0
+        cell = self._cell(rng)
         if rng.random() < self.o.invalid_fraction:
             kind = 1 + int(rng.integers(len(KINDS) - 1))
-            tokens, labels = self.invalid(rng, KINDS[kind])
+            tokens, labels = self.invalid(rng, KINDS[kind], cell)
         else:
-            tokens, labels = self.valid(rng)
+            tokens, labels = self.valid(rng, cell)
         out = [(tokens, labels, 0)]
         if self.o.rc:
             out.append((reverse_complement(tokens), labels[::-1].copy(), 1))
-        return [(*self.errors(rng, t, lab), kind, strand) for t, lab, strand in out]
+        return [(*self.errors(rng, t, lab), kind, strand, cell) for t, lab, strand in out]
 
-    def chunk(self, index: int) -> tuple[list[np.ndarray], list[np.ndarray], list[int], list[int]]:
-        """Molecules [index·CHUNK, …) of the run, from their own seed (so threads do not change them)."""
+    def chunk_with_cells(self, index: int) -> tuple[list, list, list, list, list]:
+        """Molecules [index·CHUNK, …) of the run, from their own seed (so threads do not change them), and
+        each read's whitelist row (0-based; −1 without ``cells``)."""
         rng = np.random.default_rng([self.o.seed, index])
         count = min(CHUNK, self.o.num_reads - index * CHUNK)
-        tokens, labels, kinds, strands = [], [], [], []
+        columns: tuple[list, list, list, list, list] = ([], [], [], [], [])
         for _ in range(count):
-            for t, lab, kind, strand in self.molecule(rng):
-                tokens.append(t)
-                labels.append(lab)
-                kinds.append(kind)
-                strands.append(strand)
-        return tokens, labels, kinds, strands
+            for read in self.molecule(rng):
+                for column, value in zip(columns, read):
+                    column.append(value)
+        return columns
+
+    def chunk(self, index: int) -> tuple[list[np.ndarray], list[np.ndarray], list[int], list[int]]:
+        """(tokens, labels, kinds, strands) of :meth:`chunk_with_cells`."""
+        return self.chunk_with_cells(index)[:4]
 
 
 _WORKER: Simulator | None = None  # inherited by forked workers, never pickled
@@ -206,16 +223,22 @@ _WORKER: Simulator | None = None  # inherited by forked workers, never pickled
 
 def _work(index: int) -> Any:
     assert _WORKER is not None
-    return _WORKER.chunk(index)
+    return _WORKER.chunk_with_cells(index)
 
 
-def simulate(sim: Simulator, threads: int = 1) -> Iterator[tuple[list, list, list, list]]:
-    """The run's chunks in order; with ``threads`` > 1, computed by forked worker processes."""
+def simulate(sim: Simulator, threads: int = 1, cells: bool = False) -> Iterator[tuple[list, ...]]:
+    """The run's chunks in order (tokens, labels, kinds, strands, and each read's cell with ``cells``);
+    with ``threads`` > 1, computed by forked worker processes."""
+    for chunk in _chunks(sim, threads):
+        yield chunk if cells else chunk[:4]
+
+
+def _chunks(sim: Simulator, threads: int) -> Iterator[tuple[list, ...]]:
     global _WORKER
     chunks = math.ceil(sim.o.num_reads / CHUNK)
     if threads <= 1 or chunks <= 1 or "tensorflow" in sys.modules:  # never fork a process that holds TensorFlow
         for index in range(chunks):
-            yield sim.chunk(index)
+            yield sim.chunk_with_cells(index)
         return
     import multiprocessing
 
