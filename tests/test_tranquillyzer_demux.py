@@ -251,14 +251,27 @@ def test_a_failed_run_leaves_the_previous_results(library: dict, tmp_path: Path,
     res = tmp_path / "res"
     _run(library, res, monkeypatch)
     before = (res / "annotations_valid.tsv").read_text()
-    fasta = tmp_path / "reads.fa"
-    fasta.write_text("".join(f">{n}\n{s}\n" for n, s, _ in library["reads"]))
-    library = {**library, "fastq": fasta}
-    with pytest.raises(SpecError, match="no base qualities"):
-        _run(library, res, monkeypatch, options=DemuxOptions(output_fmt="fastq"))
-    assert (res / "annotations_valid.tsv").read_text() == before
+    from specdsl.systems.tranquillyzer.demux import Demultiplexer
+
+    process, calls = Demultiplexer.process, []
+
+    def fails_later(self, chunk):  # type: ignore[no-untyped-def]
+        calls.append(len(chunk))
+        if len(calls) == 3:
+            raise SpecError("stopped part-way")
+        return process(self, chunk)
+
+    monkeypatch.setattr(Demultiplexer, "process", fails_later)
+    with pytest.raises(SpecError, match="stopped part-way"):
+        _run(library, res, monkeypatch, options=DemuxOptions(output_fmt="fastq"), chunk_bases=2000)
+    assert (res / "annotations_valid.tsv").read_text() == before and len(calls) == 3
     assert not (res / "demuxed_fasta" / "demuxed.fastq").exists()
     assert not [p for p in res.iterdir() if p.name.startswith(".")]
+    fasta = tmp_path / "reads.fa"
+    fasta.write_text("".join(f">{n}\n{s}\n" for n, s, _ in library["reads"]))
+    with pytest.raises(SpecError, match="--output-fmt fastq needs FASTQ reads"):
+        _run({**library, "fastq": fasta}, tmp_path / "new", monkeypatch, options=DemuxOptions(output_fmt="fastq"))
+    assert not (tmp_path / "new").exists()
 
 
 def test_parquet_tables_keep_numbers_as_numbers(library: dict, tmp_path: Path, monkeypatch) -> None:

@@ -85,6 +85,7 @@ class Staging:
         self.out = Path(out_dir)
         if self.out.exists() and not self.out.is_dir():
             raise SpecError("is a file, not a folder for the results", file=str(self.out), path="-o")
+        self.created = not self.out.exists()
         try:
             self.out.mkdir(parents=True, exist_ok=True)
             finish_replacing(self.out / JOURNAL)  # a run killed while moving its files in: finish it
@@ -105,11 +106,14 @@ class Staging:
         for name in self.files:
             (self.out / name).parent.mkdir(parents=True, exist_ok=True)
         replace_together([(self.dir / n, self.out / n) for n in self.files], self.out / JOURNAL)
-        self.abort()
+        shutil.rmtree(self.dir, ignore_errors=True)
         return [self.out / n for n in self.files]
 
     def abort(self) -> None:
+        """Remove the staging folder, and ``out_dir`` too when this run made it and left it empty."""
         shutil.rmtree(self.dir, ignore_errors=True)
+        if self.created and not any(self.out.iterdir()):
+            self.out.rmdir()
 
 
 def model_seq_order(model_file: Path, name: str | None, path: str | None) -> SeqOrder:
@@ -148,6 +152,11 @@ def demultiplex(model: str | Path, reads: str | Path, whitelist: str | Path, out
     if not Path(reads).is_file():
         raise SpecError("no such file" if not Path(reads).exists() else "is a folder, not a reads file",
                         file=str(reads))
+    if options.output_fmt == "fastq":
+        first = next(iter(read_fastx(reads)), None)
+        if first is not None and not first.quality:
+            raise SpecError("these reads are FASTA: --output-fmt fastq needs FASTQ reads", file=str(reads),
+                            path="--output-fmt", hint="give FASTQ reads, or --output-fmt fasta")
     ann = load_annotator(model_file)
     demux = Demultiplexer(ann.classes, order, wl, options)
     ext = options.output_fmt
