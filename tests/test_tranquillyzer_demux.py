@@ -320,3 +320,15 @@ def test_simulate_data_records_every_reads_true_cell(tmp_path: Path) -> None:
         seq = record.sequence.decode()
         assert row["CBC"] == cells[int(row["cell_id"]) - 1]
         assert (row["CBC"] if row["strand"] == "+" else reverse_complement(row["CBC"])) in seq
+
+
+def test_the_seq_order_is_the_one_the_model_was_trained_on_unless_named(tmp_path: Path) -> None:
+    from specdsl.systems.tranquillyzer.demux_run import model_seq_order
+
+    model = _write(tmp_path / "m.keras", "")
+    with pytest.raises(SpecError, match="cannot tell which seq order") as err:
+        model_seq_order(model, None, None)
+    assert err.value.path == "--seq-order"
+    assert model_seq_order(model, "10x5p_sc_ont", None).labels[-1] == "3p"
+    _write(tmp_path / "m.history.json", json.dumps({"config": {"model": "10x3p_sc_ont"}}))
+    assert model_seq_order(model, None, None).barcodes == ("CBC",)

@@ -17,7 +17,7 @@ DEMUX_ONLY = ("bc_lv_threshold", "output_fmt", "include_polya", "include_barcode
               "seq_order", "seq_order_file", "threads")
 
 
-def add_demux_options(p: Any, threads: int, seq_order_flag: str = "--seq-order") -> None:
+def add_demux_options(p: Any, threads: int) -> None:
     """The demultiplexing options of ``specdsl annotate --whitelist`` and ``tranquillyzer annotate-reads``."""
     p.add_argument("--bc-lv-threshold", type=int, default=None, help="largest Levenshtein distance from a barcode "
                    "segment (or its reverse complement) to a whitelist barcode that is corrected; farther: NMF "
@@ -31,7 +31,7 @@ def add_demux_options(p: Any, threads: int, seq_order_flag: str = "--seq-order")
     p.add_argument("--table-format", choices=["auto", "parquet", "tsv"], default=None,
                    help="annotations_valid/_invalid tables; auto: Parquet when pyarrow is installed, else TSV "
                         "(default auto)")
-    p.add_argument(seq_order_flag, dest="seq_order", metavar="NAME", default=None,
+    p.add_argument("--seq-order", metavar="NAME", default=None,
                    help="the model's row of the seq-orders file (default: the one its train-model run recorded)")
     p.add_argument("--seq-order-file", metavar="TSV", default=None,
                    help="seq-orders file (tranquillyzer's six columns); default: the one the model was trained with")

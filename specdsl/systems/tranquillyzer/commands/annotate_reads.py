@@ -37,7 +37,7 @@ def build_parser() -> ToolParser:
                    help="a train-model variant folder in OUTPUT_DIR, or a variant folder or .keras file")
     p.add_argument("--model-type", choices=["REG", "CRF", "HYB"], default="HYB",
                    help="accepted, no effect: the model decodes with its own CRF or softmax")
-    add_demux_options(p, THREADS, seq_order_flag="--seq-order-name")
+    add_demux_options(p, THREADS)
     p.add_argument("--strand", choices=["both", "forward"], default="both",
                    help="specdsl: decode each read and its reverse complement (both) or the read as given only")
     p.add_argument("--window", type=int, default=4096, help="specdsl: longer reads are decoded in windows")
