@@ -9,8 +9,10 @@ explicitly.
 """
 
 from specdsl.backend.custom_objects import register_custom_objects, register_when_keras_loads
+from specdsl.backend.selection import prefer_installed
 from specdsl.version import __version__  # noqa: E402
 
+prefer_installed()  # a JAX- or PyTorch-only install: Keras would otherwise reach for TensorFlow
 register_when_keras_loads()
 
 __all__ = ["__version__", "register_custom_objects"]

@@ -35,9 +35,9 @@ def _arrays(value: object, prefix: str) -> dict[str, np.ndarray]:
 
 def _first_batch(plan: object) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """One training batch, in order, through the run's own reader and input/target binding."""
-    from specdsl.training.run import _dataset
+    from specdsl.training.run_batches import field_batches, keras_pairs
 
-    x, y = next(iter(_dataset(plan, "train", shuffle=False, seed=0)))
+    x, y = keras_pairs(plan)(next(field_batches(plan, "train", shuffle=False, seed=0).run(0)))
     names = [i.name for i in plan.ir.inputs]
     layers = [o.layer for o in plan.outputs]
     x = x if isinstance(x, dict) else {names[0]: x}

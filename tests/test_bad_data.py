@@ -43,7 +43,7 @@ def bpreveal_file(path: Path, *, sequence_dtype: str = "uint8", compression: str
 
 
 def stream(path: str) -> None:
-    """Read one epoch of the file's tf.data pipeline, as a run's fit would."""
+    """Read one epoch of the file's batches as a run's fit takes them."""
     pytest.importorskip("tensorflow")
     ds = make_dataset(path, IN, OUT, J, TASKS, 8, shuffle=False, seed=0, jitter=False, block_rows=16)
     with data_errors.surfaced():
@@ -251,9 +251,9 @@ def test_deepcpg_streaming_names_a_corrupted_chunk(tmp_path: Path) -> None:
     good, bad = deepcpg_file(tmp_path / "c1.h5"), deepcpg_file(tmp_path / "c2.h5")
     plan = _deepcpg_plan(good, bad)
     flip_chunk(bad, "inputs/dna", 0)
-    ds = plan.reader.dataset(plan, "train", ["dna", "cpg/state", "cpg/dist", "cpg/a"], shuffle=True, seed=0)
+    stream = plan.reader.batches(plan, "train", ["dna", "cpg/state", "cpg/dist", "cpg/a"], shuffle=True, seed=0)
     with pytest.raises(SpecError) as info, data_errors.surfaced():
-        for _ in ds:
+        for _ in stream.run(0):
             pass
     assert info.value.file == bad
     assert info.value.message.startswith(f"dataset 'inputs/dna', rows 0–{SITES - 1}: cannot be read (")

@@ -98,10 +98,10 @@ def test_the_stream_visits_every_site_once_per_epoch_in_a_new_order(tmp_path: Pa
     with h5py.File(paths[0], "r+") as h5:
         h5["inputs/cpg/a/dist"][...] = np.arange(700, dtype=np.float32)[:, None]
     plan = make_plan(ir_for(*map(str, paths), "--cpg_model", "RnnL1", "--batch_size", "100"))
-    ds = plan.reader.dataset(plan, "train", ["cpg/dist"], shuffle=True, seed=3)
+    stream = plan.reader.batches(plan, "train", ["cpg/dist"], shuffle=True, seed=3)
     epochs = []
-    for _ in range(2):
-        rows = np.concatenate([b["cpg/dist"].numpy()[:, 0, 0] for b in ds]) * 25000
+    for epoch in range(2):
+        rows = np.concatenate([b["cpg/dist"][:, 0, 0] for b in stream.run(epoch)]) * 25000
         epochs.append(np.rint(rows).astype(int))
     assert len(epochs[0]) == 1400 and sorted(epochs[0].tolist()) == sorted(
         list(range(700)) + list(range(1000, 1700)))

@@ -38,10 +38,11 @@ if backend == "tensorflow":
 import dataclasses, types
 import numpy as np
 import keras
-import tensorflow as tf
 from rich.console import Console
 from specdsl.errors import SpecError
-from specdsl.training.devices import adapt_dataset, choose_devices, training_devices
+from specdsl.training.batching import indexed_stream
+from specdsl.training.devices import adapt_batches, choose_devices, training_devices
+from specdsl.training.keras_batches import keras_batches
 from specdsl.training.losses import LossMean, MultinomialNLL, ReweightableMSE
 from specdsl.training.masked import MaskedBinaryCrossentropy
 
@@ -73,9 +74,15 @@ def run(devices, n):
     with training_devices(types.SimpleNamespace(device="cpu"), console, devices):
         keras.utils.set_random_seed(1)
         net = model()
-        data = (SEQ[:n], {"o": LABELS[:n], "p": PROFILE[:n], "c": COUNTS[:n]})
-        ds = adapt_dataset(tf.data.Dataset.from_tensor_slices(data).batch(4), devices, batch_size=4, examples=n)
-        history = net.fit(ds, validation_data=ds, epochs=2, shuffle=False, verbose=0).history
+        fields = {"x": SEQ[:n], "o": LABELS[:n], "p": PROFILE[:n], "c": COUNTS[:n]}
+
+        def batches():
+            stream = indexed_stream(n, lambda at, seed: {k: v[at] for k, v in fields.items()}, batch_size=4,
+                                    shuffle=False, seed=0)
+            return keras_batches(adapt_batches(stream, devices, batch_size=4, examples=n),
+                                 lambda b: (b["x"], {k: b[k] for k in ("o", "p", "c")}))
+
+        history = net.fit(batches(), validation_data=batches(), epochs=2, shuffle=False, verbose=0).history
     return net.get_weights(), {k: [float(v) for v in vs] for k, vs in history.items()}
 
 def rel(a, b):
@@ -113,9 +120,9 @@ def _worker(tmp_path: Path, backend: str, **env: str) -> dict:
 @pytest.mark.slow
 def test_mirrored_strategy_on_two_cpus_matches_one_device(tmp_path: Path) -> None:
     report = _worker(tmp_path, "tensorflow")
-    assert report["devices"] == ["training on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)",
-                                 "training on 1 device: /cpu:0"]
-    assert "training on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)" in report["stderr"]
+    assert report["devices"] == ["training with TensorFlow on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)",
+                                 "training with TensorFlow on 1 device: /cpu:0"]
+    assert "training with TensorFlow on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)" in report["stderr"]
     assert report["rel"] < TOLERANCE, report["rel"]
     # The losses logged as metrics are the whole batch's on two replicas too (not 1/2 of it).
     one, two = report["one"], report["two"]
@@ -128,7 +135,8 @@ def test_mirrored_strategy_on_two_cpus_matches_one_device(tmp_path: Path) -> Non
 def test_jax_data_parallel_on_two_cpus_matches_one_device(tmp_path: Path) -> None:
     pytest.importorskip("jax")
     report = _worker(tmp_path, "jax", KERAS_BACKEND="jax", XLA_FLAGS="--xla_force_host_platform_device_count=2")
-    assert report["devices"] == ["training on 2 devices: cpu:0, cpu:1 (DataParallel)", "training on 1 device: cpu:0"]
+    assert report["devices"] == ["training with JAX on 2 devices: cpu:0, cpu:1 (DataParallel)",
+                                 "training with JAX on 1 device: cpu:0"]
     assert report["rel"] < TOLERANCE, report["rel"]
     for key in ("loss", "val_loss", "o_loss", "val_p_multinomial_nll"):
         np.testing.assert_allclose(report["two"][key], report["one"][key], rtol=TOLERANCE, err_msg=key)
@@ -189,7 +197,7 @@ def test_a_run_on_two_cpus_delivers_the_one_device_model(run_data: Path) -> None
     done = subprocess.run([sys.executable, "-c", _CLI_ON_TWO_CPUS, str(_run_config(run_data, "cpu", "two"))],
                           capture_output=True, text=True, env=_env(), timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "training on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)" in done.stderr
+    assert "training with TensorFlow on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)" in done.stderr
     one = keras.saving.load_model(run_data / "one.keras").get_weights()
     two = keras.saving.load_model(run_data / "two.keras").get_weights()
     assert max(float(np.max(np.abs(a - b)) / np.max(np.abs(a))) for a, b in zip(one, two)) < TOLERANCE
@@ -246,13 +254,13 @@ def test_the_cli_refuses_gpu_without_one_and_writes_nothing(run_data: Path) -> N
 
 def test_description_names_devices_and_distribution() -> None:
     tf2 = Devices("tensorflow", "gpu", ("/device:GPU:0", "/device:GPU:1"), ("/gpu:0", "/gpu:1"))
-    assert tf2.describe() == "training on 2 devices: /gpu:0, /gpu:1 (MirroredStrategy)"
+    assert tf2.describe() == "training with TensorFlow on 2 devices: /gpu:0, /gpu:1 (MirroredStrategy)"
     assert tf2.jit_compile(True) is False  # Keras cannot run an XLA-compiled MirroredStrategy step
     jax4 = Devices("jax", "gpu", tuple(f"gpu:{i}" for i in range(4)), tuple(f"gpu:{i}" for i in range(4)),
                    processes=2)
     assert jax4.describe().endswith("(DataParallel, 2 processes)") and jax4.jit_compile(True)
     one = Devices("tensorflow", "cpu", ("/device:CPU:0",), ("/cpu:0",))
-    assert one.describe() == "training on 1 device: /cpu:0" and one.distribution is None
+    assert one.describe() == "training with TensorFlow on 1 device: /cpu:0" and one.distribution is None
 
 
 def test_jax_batch_sizes_must_split_over_the_devices() -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import glob
-import shlex
-
 import pytest
+from backend_only_probe import shrunk
 
 from specdsl.cli import main
 from specdsl.config.kinds import config_kinds
@@ -17,11 +15,7 @@ SMALL = {"--regions": "64", "--val-regions": "64", "--isolates": "120", "--reads
 
 
 def _shrunk(command: str) -> list[str]:
-    words = shlex.split(command)
-    for i, word in enumerate(words[:-1]):
-        if word in SMALL:
-            words[i + 1] = SMALL[word]
-    return [match for word in words for match in (sorted(glob.glob(word)) if "*" in word else [word])]
+    return shrunk(command, SMALL)
 
 
 @pytest.mark.parametrize("name", STARTERS)

@@ -90,13 +90,14 @@ def test_the_masked_multi_label_loss_is_the_formula(data: Path, trained: Path) -
     from specdsl.backend.keras_model import load_model
     from specdsl.config import load_config
     from specdsl.training.plan import make_plan
-    from specdsl.training.run import _compile_parts, _dataset
+    from specdsl.training.run import _compile_parts
+    from specdsl.training.run_batches import field_batches, keras_pairs
 
     plan = make_plan(load_config(data / "workshop_full.json"))
     model = load_model(trained)
     losses, weights, _ = _compile_parts(plan)
     model.compile(loss=losses, loss_weights=weights)
-    x, y = next(iter(_dataset(plan, "val", False, 0)))
+    x, y = keras_pairs(plan)(next(field_batches(plan, "val", False, 0).run(0)))
     got = model.evaluate(x, y, verbose=0, return_dict=True)["loss"]
     preds = dict(zip(model.output_names, model.predict(x, verbose=0)))
     class_weights = plan.heads[0].state["class_weights"]

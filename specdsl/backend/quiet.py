@@ -30,8 +30,13 @@ def _fd2_silenced() -> Iterator[None]:
 
 
 def import_keras() -> Any:
+    """Keras on the backend chosen by :mod:`specdsl.backend.selection` (``KERAS_BACKEND``, else the
+    first installed), so an install with JAX or PyTorch alone never reaches for TensorFlow."""
     if "keras" in sys.modules:
         return sys.modules["keras"]
+    from specdsl.backend.selection import use_backend
+
+    use_backend("auto")
     quiet = os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0") >= "2"
     with _fd2_silenced() if quiet else contextlib.nullcontext():
         import keras

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from typing import Any
@@ -28,9 +29,15 @@ def cmd_train(args: argparse.Namespace) -> int:
     from specdsl.config.preflight import load_for_run
 
     overrides = parse_sets(args.set)
+    if args.backend:  # before anything imports Keras; it overrides the config's runtime.backend
+        from specdsl.backend.selection import use_backend
+
+        use_backend(args.backend, "--backend")
     if args.dry_run:
         return _dry_run(args, overrides)
     ir = load_for_run(args.config, overrides)
+    if args.backend:
+        ir = dataclasses.replace(ir, runtime=dataclasses.replace(ir.runtime, backend=args.backend))
     pipeline = config_kind(ir.kind).load_pipeline()
     if pipeline is not None:  # Capfinder's config: ETL, search, final training, evaluation
         return pipeline.run_ir(ir, resume=args.resume, reprocess=args.reprocess)
@@ -57,10 +64,13 @@ def _dry_run(args: argparse.Namespace, overrides: list[Any]) -> int:
         return 0
     from specdsl.console import printer
     from specdsl.language.report import graph_report, render_graph_report
-    from specdsl.training.devices import check_batch_size, choose_devices
+    from specdsl.training.devices import check_batch_size, choose_devices, use_run_backend
     from specdsl.training.plan_report import plan_lines
 
     ir = plan.ir
+    if args.backend:
+        ir = dataclasses.replace(ir, runtime=dataclasses.replace(ir.runtime, backend=args.backend))
+    use_run_backend(ir)
     devices = choose_devices(ir.runtime.device, ir.document)
     check_batch_size(devices, ir.schedule.batch_size, "batch-size", ir.document)
     out = printer()
@@ -143,6 +153,8 @@ def add_verbs(sub: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="check everything and show the plan (the model, the "
                    "examples and steps per epoch, the device, where each output goes); train and write nothing")
     p.add_argument("--resume", action="store_true", help="continue an interrupted run from its last epoch")
+    p.add_argument("--backend", choices=["auto", "tensorflow", "jax", "torch"], help="the Keras backend to train "
+                   "with, in place of the config's runtime.backend (KERAS_BACKEND is used when neither names one)")
     p.add_argument("--reprocess", action="store_true", help="Capfinder configs: rebuild the processed dataset even "
                                                             "when an up-to-date one exists")
     p.set_defaults(func=cmd_train)

@@ -150,6 +150,10 @@ _RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric pr
     "device": choice("Where to train: auto (every GPU, else the CPU), gpu (every GPU; the run fails at once when "
                      "there is none instead of falling back to the CPU) or cpu. Several devices train "
                      "data-parallel; see docs/devices.md.", ["auto", "cpu", "gpu"], default="auto"),
+    "backend": choice("The Keras backend to train with: auto (KERAS_BACKEND if set, else the first installed of "
+                      "tensorflow, jax, torch), tensorflow, jax or torch; --backend on the command line overrides "
+                      "it. A .keras file trained on one loads on the others.",
+                      ["auto", "tensorflow", "jax", "torch"], default="auto"),
 }, default={})
 
 @cache
@@ -270,7 +274,8 @@ def _from_specdsl(cfg: dict[str, Any], source: str) -> TrainingIR:
                             lr_plateau_patience=None if decay or lr_schedule else s["learning-rate-plateau-patience"],
                             lr_decay=None if lr_schedule else decay, train_examples=s.get("train-examples"),
                             val_examples=s.get("val-examples"), lr_schedule=lr_schedule),
-        runtime=RuntimeIR(r["verbosity"], r.get("seed"), r["mixed-precision"], r["xla"], r["device"]),
+        runtime=RuntimeIR(r["verbosity"], r.get("seed"), r["mixed-precision"], r["xla"], r["device"],
+                          r["backend"]),
         output=OutputIR(cfg["output-prefix"], "prefix", "output-prefix"),
         model_name=m.get("model-name") or None, config=cfg)
 

@@ -82,7 +82,18 @@ def _later_stages(ir: TrainingIR, found: Problems, ask_backend: bool) -> Any:
     device = gpu_problem(ir.runtime.device, ask_backend=ask_backend)
     if device is not None:
         found.add(place(device, ir.document))
+    found.attempt(_backend_installed, ir)
     return result
+
+
+def _backend_installed(ir: TrainingIR) -> None:
+    """``runtime.backend`` names an installed backend (asked of the import system, nothing loaded)."""
+    from specdsl.backend.selection import resolve
+
+    try:
+        resolve(ir.runtime.backend)
+    except SpecError as err:
+        raise place(err, ir.document) from None
 
 
 __all__ = ["check_config", "load_for_run", "read_config"]

@@ -65,12 +65,16 @@ class Devices:
         return bool(xla) and self.distribution != "MirroredStrategy"
 
     def describe(self) -> str:
-        """The line the run prints at its start, e.g. ``training on 2 devices: /cpu:0, /cpu:1 (MirroredStrategy)``."""
+        """The line the run prints at its start, e.g. ``training with TensorFlow on 2 devices: /cpu:0, /cpu:1
+        (MirroredStrategy)``."""
         noun = "device" if self.count == 1 else "devices"
         how = self.distribution
         if how and self.processes > 1:
             how += f", {self.processes} processes"
-        return f"training on {self.count} {noun}: {', '.join(self.labels)}" + (f" ({how})" if how else "")
+        from specdsl.backend.selection import NAMES
+
+        return (f"training with {NAMES.get(self.backend, self.backend)} on {self.count} {noun}: "
+                f"{', '.join(self.labels)}" + (f" ({how})" if how else ""))
 
 
 def _backend() -> str:
@@ -91,14 +95,27 @@ def choose_devices(setting: str = "auto", document: Any = None) -> Devices:
             return _jax_devices(setting)
         if backend == "tensorflow":
             return _tf_devices(setting)
+        return _torch_devices(setting)
     except SpecError as err:
         from specdsl.training.ir import place
 
         raise place(err, document) from None
-    if setting == "gpu":
-        raise SpecError(f"runtime.device 'gpu' is supported on the TensorFlow and JAX backends, not on {backend}",
-                        path=DEVICE_PATH)
-    return Devices(backend, "default", ("default",), (f"{backend}'s default device",))
+
+
+def _torch_devices(setting: str) -> Devices:
+    """Keras on PyTorch computes on one device, fixed when Keras loads (``KERAS_TORCH_DEVICE``,
+    else CUDA when PyTorch sees it): ``cpu`` sets it before then (:func:`use_run_backend`),
+    ``gpu`` fails when it is not CUDA."""
+    from keras.src.backend.torch.core import get_device
+
+    device = str(get_device())
+    if setting == "gpu" and not device.startswith("cuda"):
+        raise _no_gpu("PyTorch", f"Keras computes on '{device}'", "torch.cuda.is_available() must be True")
+    if device.startswith("cuda"):
+        import torch
+
+        return Devices("torch", "gpu", (device,), (f"{device} ({torch.cuda.get_device_name(0)})",))
+    return Devices("torch", "cpu", (device,), (device,))
 
 
 def _no_gpu(backend: str, reason: str, hint: str) -> SpecError:
@@ -277,6 +294,20 @@ def _mirrored(names: tuple[str, ...]) -> Any:
     return _MIRRORED[names]
 
 
+def use_run_backend(ir: Any) -> str:
+    """Load Keras on the backend the run asks for (before anything imports it); refused at the key."""
+    from specdsl.backend.selection import use_backend
+    from specdsl.training.ir import place
+
+    try:
+        backend = use_backend(ir.runtime.backend)
+    except SpecError as err:
+        raise place(err, ir.document) from None
+    if backend == "torch" and ir.runtime.device == "cpu":  # Keras on PyTorch reads it once, when it loads
+        os.environ.setdefault("KERAS_TORCH_DEVICE", "cpu")
+    return backend
+
+
 def check_batch_size(devices: Devices, batch_size: int, path: str = "schedule.batch-size",
                      document: Any = None) -> None:
     """JAX shards every batch evenly over the devices: a batch size they do not divide would
@@ -290,49 +321,36 @@ def check_batch_size(devices: Devices, batch_size: int, path: str = "schedule.ba
                               hint=f"use a multiple of {n}, e.g. {batch_size - batch_size % n or n}"), document)
 
 
-def adapt_dataset(ds: Any, devices: Devices, *, batch_size: int, examples: int | None = None) -> Any:
+def adapt_batches(stream: Any, devices: Devices, *, batch_size: int, examples: int) -> Any:
     """The batches ``fit`` may take on these devices, for training and validation data alike.
 
     TensorFlow's MirroredStrategy splits a partial last batch unevenly (a replica may get
-    none) and the losses count across replicas, so its datasets pass unchanged.  Keras' JAX
+    none) and the losses count across replicas, so its batches pass unchanged.  Keras' JAX
     DataParallel needs every batch to divide by the device count (``device_put`` refuses a
     batch of 3 on 2 devices), and an empty batch gives a NaN loss or fails the step, so
     under JAX a partial last batch is cut to a multiple of the device count, or dropped
     when fewer examples than devices are left: at most ``count − 1`` examples per epoch are
-    left out (training data read with ``drop_remainder`` has no partial batch at all).  With
-    several JAX processes each process feeds its share of every batch, so there a partial
-    last batch is dropped whole.  ``examples`` (how many the dataset yields per epoch) keeps
-    the number of steps known to Keras; without it the steps are found by reading.  Scores
-    after training use the uncut validation data (see :func:`training_devices`).
+    left out (training batches are whole, so they lose none).  With several JAX processes
+    each process feeds its share of every batch, so there a partial last batch is dropped
+    whole.  ``examples`` is how many the stream yields per epoch.  Scores after training use
+    the uncut validation data (see :func:`training_devices`).
     """
     if not devices.sharded_batches:
-        return ds
-    import tensorflow as tf
-
-    n = devices.count
-    batches = int(ds.cardinality())
-    last = min(batch_size, examples - (batches - 1) * batch_size) if batches > 0 and examples else None
-
-    def rows(*batch: Any) -> Any:
-        return tf.shape(tf.nest.flatten(batch)[0])[0]
-
+        return stream
+    n, steps = devices.count, stream.steps
+    last = min(batch_size, examples - (steps - 1) * batch_size)
     if devices.processes > 1:
-        if last is not None:
-            return ds.take(batches - (last < batch_size))
-        return ds.filter(lambda *batch: tf.equal(rows(*batch), batch_size))
-    if last is not None and last % n == 0:
-        return ds
+        return stream.take(steps - (last < batch_size))
+    if last % n == 0:
+        return stream
 
-    def cut(*batch: Any) -> Any:
-        keep = rows(*batch) - rows(*batch) % n
-        kept = tf.nest.map_structure(lambda t: t[:keep], batch)
-        return kept if len(kept) > 1 else kept[0]
+    def cut(batch: dict[str, Any]) -> dict[str, Any]:
+        rows = len(next(iter(batch.values())))
+        return {k: v[:rows - rows % n] for k, v in batch.items()}
 
-    ds = ds.map(cut)
-    if last is not None:
-        return ds.take(batches - (last < n))
-    return ds.filter(lambda *batch: rows(*batch) > 0)
+    return stream.map(cut).take(steps - (last < n))
 
 
-__all__ = ["DEVICE_SETTINGS", "Devices", "adapt_dataset", "check_batch_size", "choose_devices", "gpu_problem",
+__all__ = ["DEVICE_SETTINGS", "Devices", "adapt_batches", "check_batch_size", "choose_devices", "gpu_problem",
+           "use_run_backend",
            "training_devices"]

@@ -133,13 +133,15 @@ class ScheduleIR:
 class RuntimeIR:
     """How the run executes.  ``device``: "auto" (every GPU, else the CPU), "gpu" (every GPU; the
     run fails without one rather than falling back to the CPU) or "cpu"
-    (:mod:`specdsl.training.devices`)."""
+    (:mod:`specdsl.training.devices`).  ``backend``: "auto", "tensorflow", "jax" or "torch"
+    (:mod:`specdsl.backend.selection`)."""
 
     verbosity: str = "INFO"
     seed: int | None = None
     mixed_precision: bool = False
     xla: bool = False
     device: str = "auto"
+    backend: str = "auto"
 
 
 @dataclass(frozen=True)

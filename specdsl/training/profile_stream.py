@@ -1,8 +1,8 @@
 """BPReveal's training files streamed as batches: blocks of rows, jittered crops, a bounded shuffle.
 
 The file format (layout, checks, counts) is :mod:`specdsl.formats.bpreveal_h5`; this is the
-training engine's pipeline over it (``make_dataset``), the one part that needs TensorFlow's
-``tf.data``.
+training engine's pipeline over it (:func:`profile_stream`), NumPy batches through the shared
+batching of :mod:`specdsl.training.batching`, on every backend.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from specdsl.errors import SpecError
 from specdsl.formats.block_checks import COUNTS, ONE_HOT, checked
 from specdsl.formats.bpreveal_h5 import (
-    BASES,
     DEFAULT_BLOCK_ROWS,
     DEFAULT_SHUFFLE_BUFFER,
     MAX_BLOCK_BYTES,
@@ -29,10 +28,7 @@ from specdsl.formats.bpreveal_h5 import (
     check_dataset,
     head_dataset,
 )
-from specdsl.formats.data_errors import record
-
-if TYPE_CHECKING:  # pragma: no cover
-    import tensorflow as tf
+from specdsl.training.batching import BatchStream, block_stream
 
 
 def _crop(block: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
@@ -48,11 +44,11 @@ def _crop(block: np.ndarray, offsets: np.ndarray, width: int) -> np.ndarray:
 class _BlockReader:
     """Reads rows ``[start, start + rows)`` and crops them with one jitter offset per row.
 
-    The file is opened on every call: h5py handles must not be shared between tf.data's threads
+    The file is opened on every call: h5py handles must not be shared between reading threads
     (or forked workers), and opening costs well under a millisecond next to a block read.  Every
     block is checked as read (one-hot sequence, counts ≥ 0, all finite; readable chunks), so a bad
     value or a damaged chunk is a SpecError naming file, dataset and row, not a NaN loss or a
-    TensorFlow traceback.
+    framework's traceback.
     """
 
     path: str
@@ -70,13 +66,10 @@ class _BlockReader:
     def __call__(self, block: Any, seed: Any) -> tuple[np.ndarray, ...]:
         start = int(block) * self.block_rows
         stop = min(start + self.block_rows, self.n_regions)
-        try:  # runs inside tf.numpy_function: record the error, or TensorFlow's wrapper would hide it
-            with _open(self.path) as h5:
-                sequence = checked(h5, SEQUENCE, start, stop, ONE_HOT, file=self.path)
-                heads = [checked(h5, head_dataset(i), start, stop, COUNTS, file=self.path)
-                         for i in range(len(self.layout.tasks_per_head))]
-        except SpecError as err:
-            raise record(err) from None
+        with _open(self.path) as h5:
+            sequence = checked(h5, SEQUENCE, start, stop, ONE_HOT, file=self.path)
+            heads = [checked(h5, head_dataset(i), start, stop, COUNTS, file=self.path)
+                     for i in range(len(self.layout.tasks_per_head))]
         offsets = self.offsets(stop - start, int(seed) & 0x7FFFFFFFFFFFFFFF)
         out = [_crop(np.asarray(sequence, dtype=np.uint8), offsets, self.layout.input_length)]
         out += [_crop(np.asarray(h, dtype=np.float32), offsets, self.layout.output_length) for h in heads]
@@ -93,7 +86,7 @@ def _default_block_rows(path: str, layout: Layout) -> int:
     return max(1, min(rows, MAX_BLOCK_BYTES // max(1, layout.row_bytes())))
 
 
-def make_dataset(
+def profile_stream(
     path: str | os.PathLike,
     input_length: int,
     output_length: int,
@@ -109,65 +102,65 @@ def make_dataset(
     block_rows: int | None = None,
     shuffle_buffer: int = DEFAULT_SHUFFLE_BUFFER,
     head_names: Sequence[str] | None = None,
-) -> tf.data.Dataset:
-    """A finite, re-iterable ``tf.data.Dataset`` of ``(sequence, targets)`` batches streamed from ``path``.
+) -> BatchStream:
+    """Batches of ``{SEQUENCE: float32 (B, input_length, 4), name: target}`` streamed from ``path``.
 
-    * ``sequence``: float32 ``(B, input_length, 4)``.
-    * ``targets``: ``(profile_h0, …, logcounts_h0, …)`` — profiles float32 ``(B, output_length, T_h)``,
-      log counts float32 ``(B, 1)`` — or, with ``output_names`` (2 × heads names in that order, e.g.
-      :func:`solo_output_names`), a dict keyed by those names.
+    The targets are ``(profile_h0, …, logcounts_h0, …)`` — profiles float32 ``(B, output_length,
+    T_h)``, log counts float32 ``(B, 1)`` — keyed by ``output_names`` (2 × heads names in that
+    order, e.g. :func:`solo_output_names`), else ``profile/i`` and ``logcounts/i``.
 
-    Each iteration is one epoch: block order, row order (within a ``shuffle_buffer``-row buffer) and
-    jitter offsets are redrawn every epoch, deterministically from ``seed``.  ``drop_remainder``
-    defaults to ``shuffle`` (training: ``N // B`` batches; validation: ``ceil(N / B)``), and the
-    cardinality is set so Keras knows the number of steps.  The layout is checked first
-    (:func:`check_dataset`), so a wrong file fails here and not at the first batch.
+    Each epoch redraws the block order, the row order (within a ``shuffle_buffer``-row pool) and
+    the jitter offsets, deterministically from ``seed`` and the epoch.  ``drop_remainder``
+    defaults to ``shuffle`` (training: ``N // B`` batches; validation: ``ceil(N / B)``).  The
+    layout is checked first (:func:`check_dataset`), so a wrong file fails here and not at the
+    first batch.
     """
-    import tensorflow as tf
-
     name = os.fspath(path)
     n = check_dataset(name, input_length, output_length, max_jitter, tasks_per_head, head_names=head_names)
     lay = _layout(input_length, output_length, max_jitter, tasks_per_head, head_names, name)
     heads = len(lay.tasks_per_head)
-    if output_names is not None and len(output_names) != 2 * heads:
-        raise ValueError(f"output_names needs {2 * heads} names (profiles then log counts), got {list(output_names)}")
+    names = list(output_names) if output_names is not None else (
+        [f"profile/{i}" for i in range(heads)] + [f"logcounts/{i}" for i in range(heads)])
+    if len(names) != 2 * heads:
+        raise ValueError(f"output_names needs {2 * heads} names (profiles then log counts), got {names}")
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
         raise SpecError(f"batch-size must be an integer ≥ 1, got {batch_size!r}", file=name)
-    drop = shuffle if drop_remainder is None else drop_remainder
-    batches = n // batch_size if drop else math.ceil(n / batch_size)
-    if batches == 0:
-        raise SpecError(f"the file holds {n} regions, fewer than batch-size {batch_size}, so an epoch has no "
-                        "full batch", file=name, hint="use a smaller batch-size or more regions")
     rows = block_rows or _default_block_rows(name, lay)
-    n_blocks = math.ceil(n / rows)
     reader = _BlockReader(name, lay, n, rows, jitter)
 
-    def read(block: tf.Tensor, block_seed: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        arrays = tf.numpy_function(reader, [block, block_seed], [tf.uint8] + [tf.float32] * heads, stateful=False)
-        arrays[0].set_shape((None, lay.input_length, BASES))
-        for a, t in zip(arrays[1:], lay.tasks_per_head):
-            a.set_shape((None, lay.output_length, t))
-        return tuple(arrays)
+    def read(block: int, block_seed: int) -> dict[str, np.ndarray]:
+        sequence, *profiles = reader(block, block_seed)
+        out = {SEQUENCE: sequence}  # uint8 until batched: pools and read-ahead hold a quarter of the bytes
+        out.update(zip(names[:heads], profiles))
+        with np.errstate(divide="ignore"):  # a window without reads: log 0 = −inf, as BPReveal computes it
+            out.update((k, np.log(p.sum(axis=(1, 2), dtype=np.float32))[:, None])
+                       for k, p in zip(names[heads:], profiles))
+        return out
 
-    def finish(sequence: tf.Tensor, *profiles: tf.Tensor) -> tuple[tf.Tensor, Any]:
-        log_counts = [tf.math.log(tf.reduce_sum(p, axis=[1, 2]))[:, None] for p in profiles]
-        targets = tuple(profiles) + tuple(log_counts)
-        if output_names is not None:
-            targets = dict(zip(output_names, targets))
-        return tf.cast(sequence, tf.float32), targets
-
-    blocks = tf.data.Dataset.range(n_blocks)
-    if shuffle:
-        blocks = blocks.shuffle(n_blocks, seed=seed, reshuffle_each_iteration=True)
-    seeds = tf.data.Dataset.random(seed=seed + 1, rerandomize_each_iteration=True)
-    ds = tf.data.Dataset.zip((blocks, seeds)).map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    ds = ds.unbatch()
-    if shuffle:
-        ds = ds.shuffle(max(1, min(shuffle_buffer, n)), seed=seed + 2, reshuffle_each_iteration=True)
-    ds = ds.batch(batch_size, drop_remainder=drop)
-    ds = ds.map(finish, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
-    ds = ds.apply(tf.data.experimental.assert_cardinality(batches))
-    return ds.prefetch(tf.data.AUTOTUNE)
+    stream = block_stream(math.ceil(n / rows), read, rows=n, batch_size=int(batch_size), shuffle=shuffle, seed=seed,
+                          buffer=max(1, min(shuffle_buffer, n)), whole=shuffle if drop_remainder is None else
+                          drop_remainder, noun="regions", file=name)
+    return stream.map(lambda batch: {**batch, SEQUENCE: batch[SEQUENCE].astype(np.float32)})
 
 
-__all__ = ["make_dataset"]
+def make_dataset(path: str | os.PathLike, input_length: int, output_length: int, max_jitter: int,
+                 tasks_per_head: Sequence[int], batch_size: int, shuffle: bool, seed: int, jitter: bool,
+                 *, output_names: Sequence[str] | None = None, **options: Any) -> Any:
+    """:func:`profile_stream` as ``fit`` takes it on the current backend: ``(sequence, targets)``
+    batches, targets a tuple (profiles, then log counts) or, with ``output_names``, a dict."""
+    from specdsl.training.keras_batches import keras_batches
+
+    stream = profile_stream(path, input_length, output_length, max_jitter, tasks_per_head, batch_size, shuffle, seed,
+                            jitter, output_names=output_names, **options)
+    heads = len(tasks_per_head)
+    keys = list(output_names) if output_names is not None else (
+        [f"profile/{i}" for i in range(heads)] + [f"logcounts/{i}" for i in range(heads)])
+
+    def split(batch: Any) -> Any:
+        targets = {k: batch[k] for k in keys}
+        return batch[SEQUENCE], (targets if output_names is not None else tuple(targets.values()))
+
+    return keras_batches(stream, split)
+
+
+__all__ = ["make_dataset", "profile_stream"]

@@ -100,9 +100,10 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     ``extra_callbacks`` run after the run's own (a hook for notebooks and for tests that
     simulate a crash or a Ctrl+C at a chosen epoch).
     """
-    from specdsl.training.devices import check_batch_size, choose_devices
+    from specdsl.training.devices import check_batch_size, choose_devices, use_run_backend
     from specdsl.training.lock import run_lock
 
+    use_run_backend(ir)
     plan = plan or make_plan(ir)
     devices = choose_devices(ir.runtime.device, ir.document)  # a missing GPU is refused before anything is written
     check_batch_size(devices, ir.schedule.batch_size, "batch-size", ir.document)
@@ -174,21 +175,6 @@ def _compile_parts(plan: Plan) -> tuple[dict, dict, dict]:
         for into, part in zip((losses, weights, metrics), parts):
             into.update(part)
     return losses, weights, metrics
-
-
-def _dataset(plan: Plan, role: str, shuffle: bool, seed: int) -> Any:
-    inputs = {inp.field: inp.name for inp in plan.ir.inputs}
-    targets = {o.field: o.layer for o in plan.outputs}
-    ds = plan.reader.dataset(plan, role, list(inputs) + list(targets), shuffle=shuffle, seed=seed)
-    single = len(inputs) == 1
-
-    def split(fields: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-        x = {name: fields[f] for f, name in inputs.items()}
-        y = {layer: fields[f] for f, layer in targets.items()}
-        # Keras 3 refuses a dict of targets for a model with a single output: give that one bare
-        return (next(iter(x.values())) if single else x), (next(iter(y.values())) if len(y) == 1 else y)
-
-    return ds.map(split)
 
 
 @dataclass
@@ -298,20 +284,26 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
          extra_callbacks: Sequence[Any]) -> RunResult:
     from specdsl.formats.data_errors import surfaced
     from specdsl.training.delivery import deliver, delivery_note, stage
-    from specdsl.training.devices import adapt_dataset, training_devices
+    from specdsl.training.devices import adapt_batches, training_devices
+    from specdsl.training.keras_batches import keras_batches
+    from specdsl.training.run_batches import field_batches, keras_pairs
     from specdsl.training.run_state import restore_monitors
 
     ir, schedule = plan.ir, plan.ir.schedule
     seed = 0 if ir.runtime.seed is None else ir.runtime.seed
     started = time.monotonic()
     interrupted = False
-    val_raw = _dataset(plan, "val", False, seed) if ir.data.val else None
+    to_keras, first_epoch = keras_pairs(plan), state.epochs_done if state is not None else 0
+    val_stream = field_batches(plan, "val", False, seed) if ir.data.val else None
     with training_devices(ir.runtime, console, devices):
         model, best_weights = _compiled_model(plan, paths, keras, devices, backup, state)
-        train_ds = adapt_dataset(_dataset(plan, "train", True, seed), devices, batch_size=schedule.batch_size,
-                                 examples=plan.examples["train"])
-        val_ds = None if val_raw is None else adapt_dataset(val_raw, devices, batch_size=schedule.batch_size,
-                                                           examples=plan.examples["val"])
+
+        def for_fit(stream: Any, role: str) -> Any:
+            fitted = adapt_batches(stream, devices, batch_size=schedule.batch_size, examples=plan.examples[role])
+            return keras_batches(fitted, to_keras, first_epoch=first_epoch)
+
+        train_ds = for_fit(field_batches(plan, "train", True, seed), "train")
+        val_ds = None if val_stream is None else for_fit(val_stream, "val")
         callbacks, watch = _callbacks(plan, paths, keras, backup, state, best_weights, console, val_ds is not None)
         callbacks.extend(extra_callbacks)
         try:
@@ -333,6 +325,7 @@ def _fit(plan: Plan, paths: Paths, keras: Any, devices: Any, backup: Any, state:
     if not interrupted:
         from specdsl.training.final_report import validation_scores
 
+        val_raw = None if val_stream is None else keras_batches(val_stream, to_keras)
         scores = validation_scores(final, val_raw, plan)
         if scores:
             history["validation-scores"] = scores  # the delivered model, observed labels only

@@ -100,10 +100,12 @@ def budget(cfg: CapfinderConfig) -> str:
 
 
 def _datasets(ir: TrainingIR, plan: Any, seed: int) -> tuple[Any, Any]:
-    """(train, validation) ``tf.data`` sets of (signal, label) batches from the run's reader."""
+    """(train, validation) batches of (signal, label) from the run's reader, as ``fit`` takes them."""
+    from specdsl.training.keras_batches import keras_batches
+
     def pairs(role: str, shuffle: bool) -> Any:
-        ds = plan.reader.dataset(plan, role, [SIGNAL, TARGET], shuffle=shuffle, seed=seed)
-        return ds.map(lambda fields: (fields[SIGNAL], fields[TARGET]))
+        stream = plan.reader.batches(plan, role, [SIGNAL, TARGET], shuffle=shuffle, seed=seed)
+        return keras_batches(stream, lambda fields: (fields[SIGNAL], fields[TARGET]))
 
     return pairs("train", True), pairs("val", False)
 

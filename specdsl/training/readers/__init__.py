@@ -3,13 +3,14 @@
 A reader turns a format's files into named *fields* — model inputs (``sequence``, ``dna``,
 ``cpg/state``) and targets (``profile/0``, ``cpg/BS27_4_SER``) — in three steps:
 
-* :meth:`Reader.fields`: what the files offer, from their metadata (no TensorFlow), so
+* :meth:`Reader.fields`: what the files offer, from their metadata (no framework), so
   heads can pick targets and inputs can take their shapes from the data;
-* :meth:`Reader.check`: every file checked against the resolved plan before TensorFlow
+* :meth:`Reader.check`: every file checked against the resolved plan before a framework
   starts (errors name the file and, through the config, the key); returns the examples
   per epoch;
-* :meth:`Reader.dataset`: a ``tf.data`` pipeline streaming the fields in bounded memory,
-  shuffled across and within files.
+* :meth:`Reader.batches`: a :class:`~specdsl.training.batching.BatchStream` of NumPy batches
+  streaming the fields in bounded memory, shuffled across and within files, the same on
+  every Keras backend.
 
 :meth:`Reader.labels` gives heads the training labels of a target (for class weights).
 """
@@ -82,8 +83,8 @@ class Reader:
         """The training labels of ``target`` (unknown = −1), as float64."""
         raise NotImplementedError
 
-    def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        """A finite, re-iterable ``tf.data.Dataset`` of dicts {field: batch} for ``names``."""
+    def batches(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
+        """A :class:`~specdsl.training.batching.BatchStream` of dicts {field: batch} for ``names``."""
         raise NotImplementedError
 
 

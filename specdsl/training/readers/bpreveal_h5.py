@@ -15,7 +15,7 @@ from specdsl.errors import SpecError
 from specdsl.formats.bpreveal_h5 import BASES, SEQUENCE, check_dataset
 from specdsl.schema import Schema, integer
 from specdsl.training.heads.profile import counts_field, profile_field
-from specdsl.training.profile_stream import make_dataset
+from specdsl.training.profile_stream import profile_stream
 from specdsl.training.readers import Fields, Reader, files_of, register
 
 
@@ -68,14 +68,13 @@ class BPRevealH5(Reader):
     def labels(self, ir: Any, target: str) -> np.ndarray:  # pragma: no cover - profile heads take no class weights
         raise SpecError(f"{self.name} files hold profiles, not labels ('{target}')")
 
-    def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
+    def batches(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
         files = files_of(plan, role)
         length, out, jitter, tasks, head_names = self._layout(plan)
         fields = [profile_field(i) for i in range(len(tasks))] + [counts_field(i) for i in range(len(tasks))]
-        ds = make_dataset(files[0], length, out, jitter, tasks, plan.ir.schedule.batch_size, shuffle=shuffle,
-                          seed=seed, jitter=role == "train", output_names=fields, head_names=head_names)
-        wanted = set(names)
-        return ds.map(lambda seq, targets: {k: v for k, v in {SEQUENCE: seq, **targets}.items() if k in wanted})
+        stream = profile_stream(files[0], length, out, jitter, tasks, plan.ir.schedule.batch_size, shuffle=shuffle,
+                                seed=seed, jitter=role == "train", output_names=fields, head_names=head_names)
+        return stream.map(lambda batch: {k: batch[k] for k in names})
 
 
 register(BPRevealH5())

@@ -32,7 +32,6 @@ import numpy as np
 
 from specdsl.errors import SpecError, quoted_list
 from specdsl.formats.block_checks import CPG_DIST, CPG_LABEL, CPG_STATE, DNA_CODES, Rule, checked
-from specdsl.formats.data_errors import record
 from specdsl.schema import Schema, integer, list_of, string
 from specdsl.training.readers import Fields, Reader, files_of, register
 
@@ -295,43 +294,19 @@ class DeepCpGH5(Reader):
                     out[name] = read(f"outputs/{name}", CPG_LABEL).astype(np.float32)[:, None]
         return {k: out[k] for k in names}
 
-    def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        import tensorflow as tf
+    def batches(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
+        from specdsl.training.batching import block_stream
 
         blocks = self.blocks(plan, role)
-        batch = plan.ir.schedule.batch_size
-        n = plan.examples[role]
-        steps = n // batch if shuffle else math.ceil(n / batch)
-        if steps == 0:
-            raise SpecError(f"the {role} files hold {n} sites, fewer than the batch size {batch}",
-                            hint="use a smaller batch size or more sites")
-        shapes = {k: v[0] for k, v in plan.fields.inputs.items()}
+        layout = plan.fields.facts["layout"]
 
-        def read(i: Any) -> dict[str, Any]:
-            def numpy_read(index: Any) -> list[np.ndarray]:
-                path, start, stop = blocks[int(index)]
-                try:
-                    got = self.read_block(plan.fields.facts["layout"], path, start, stop, names)
-                except SpecError as err:  # inside tf.numpy_function: record it, or TensorFlow's wrapper hides it
-                    raise record(err) from None
-                return [got[k] for k in names]
+        def read(index: int, block_seed: int) -> dict[str, np.ndarray]:
+            path, start, stop = blocks[index]
+            return self.read_block(layout, path, start, stop, names)
 
-            arrays = tf.numpy_function(numpy_read, [i], [tf.float32] * len(names), stateful=False)
-            out = {}
-            for name, array in zip(names, arrays):
-                array.set_shape((None, *shapes.get(name, (1,))))
-                out[name] = array
-            return out
-
-        ds = tf.data.Dataset.range(len(blocks))
-        if shuffle:
-            ds = ds.shuffle(len(blocks), seed=seed, reshuffle_each_iteration=True)
-        ds = ds.map(read, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle).unbatch()
-        if shuffle:
-            ds = ds.shuffle(min(SHUFFLE_BUFFER, n), seed=seed + 1, reshuffle_each_iteration=True)
-        ds = ds.batch(batch, drop_remainder=shuffle)
-        ds = ds.apply(tf.data.experimental.assert_cardinality(steps))
-        return ds.prefetch(tf.data.AUTOTUNE)
+        return block_stream(len(blocks), read, rows=plan.examples[role], batch_size=plan.ir.schedule.batch_size,
+                            shuffle=shuffle, seed=seed, buffer=min(SHUFFLE_BUFFER, plan.examples[role]), role=role,
+                            noun="sites")
 
 
 register(DeepCpGH5())

@@ -23,7 +23,7 @@ import numpy as np
 
 from specdsl.errors import SpecError
 from specdsl.schema import Schema, either, file_name, list_of
-from specdsl.training.readers import Fields, Reader, register
+from specdsl.training.readers import Fields, Reader, files_of, register
 
 FIELD = "sequence"
 ROLES = ("train", "val")
@@ -109,8 +109,8 @@ class SequenceLabels(Reader):
 
     # ------------------------------------------------------------------ reading
 
-    def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
-        from specdsl.training.readers.indexed import indexed_batches
+    def batches(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
+        from specdsl.training.batching import indexed_stream
 
         found = plan.fields.facts["labelled"]
         samples = found.sets[role]
@@ -120,13 +120,13 @@ class SequenceLabels(Reader):
                           axis=1) if targets else np.zeros((n, 0), dtype=np.float32)
 
         def fetch(positions: np.ndarray, batch_seed: int) -> dict[str, np.ndarray]:
-            out = {FIELD: samples.fetch(positions)}
+            out = {FIELD: np.asarray(samples.fetch(positions), dtype=np.float32)}
             for j, t in enumerate(targets):
                 out[t] = labels[positions, j:j + 1]
             return out
 
-        shapes = {FIELD: (samples.length, 4), **{t: (1,) for t in targets}}
-        return indexed_batches(plan, role, names, shapes, fetch, shuffle=shuffle, seed=seed, noun="samples")
+        return indexed_stream(n, fetch, batch_size=plan.ir.schedule.batch_size, shuffle=shuffle, seed=seed, role=role,
+                              noun="samples", file=", ".join(files_of(plan, role)))
 
 
 register(SequenceLabels())

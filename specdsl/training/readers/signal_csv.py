@@ -25,7 +25,7 @@ import numpy as np
 
 from specdsl.errors import SpecError
 from specdsl.schema import Schema, choice, integer, number
-from specdsl.training.readers import Fields, Reader, register
+from specdsl.training.readers import Fields, Reader, files_of, register
 
 FIELD = "signal"
 TARGET = "cap_class"
@@ -98,10 +98,10 @@ class SignalCsv(Reader):
 
     # ------------------------------------------------------------------ reading
 
-    def dataset(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
+    def batches(self, plan: Any, role: str, names: list[str], *, shuffle: bool, seed: int) -> Any:
         from specdsl.formats.signal_csv import batch as read_batch
         from specdsl.formats.signal_csv import time_warp
-        from specdsl.training.readers.indexed import indexed_batches
+        from specdsl.training.batching import indexed_stream
 
         ir = plan.ir
         indexes = self.indexes(ir, role)
@@ -123,8 +123,8 @@ class SignalCsv(Reader):
                     signals[k] = time_warp(signals[k], float(rng.uniform(0.0, warp)), expand=variants[k] == 2)
             return {FIELD: signals[:, :, None], TARGET: labels[rows][:, None]}
 
-        return indexed_batches(plan, role, names, {FIELD: (length, 1), TARGET: (1,)}, fetch, shuffle=shuffle,
-                               seed=seed, noun="reads")
+        return indexed_stream(plan.examples[role], fetch, batch_size=ir.schedule.batch_size, shuffle=shuffle,
+                              seed=seed, role=role, noun="reads", file=", ".join(files_of(plan, role)))
 
 
 register(SignalCsv())
