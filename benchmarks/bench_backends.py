@@ -8,7 +8,7 @@ median of the others.  Models: the demo-sized BPNet (BPReveal profiles, 2 tasks)
 (CnnL2h128 + RnnL1 + JointL2h512, 3 cells), CnnLstmCrf with tranquillyzer's 10x3p defaults,
 Capfinder's cnn_lstm (4 classes, 500 samples).
 
-Run (about 15 minutes on a 2-core CPU)::
+Run (about 20 minutes with ``--epochs 2`` on a 2-core CPU, half of it JAX compiling CnnLstmCrf)::
 
     .venv/bin/python benchmarks/bench_backends.py [--backends tensorflow,jax,torch] [--markdown]
 """
