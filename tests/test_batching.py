@@ -115,10 +115,11 @@ def test_auto_takes_keras_backend_then_the_first_installed(monkeypatch) -> None:
     assert selection.resolve("auto") == "torch"
     monkeypatch.delenv("KERAS_BACKEND")
     assert selection.resolve("auto") == "jax"  # TensorFlow missing: the next installed one
-    monkeypatch.setenv("KERAS_BACKEND", "tensorflow")
-    with pytest.raises(SpecError) as info:
-        selection.resolve("auto")
-    assert info.value.path == "KERAS_BACKEND"
+    for wrong in ("tensorflow", "mxnet"):  # not installed; not a backend at all
+        monkeypatch.setenv("KERAS_BACKEND", wrong)
+        with pytest.raises(SpecError) as info:
+            selection.resolve("auto")
+        assert info.value.path == "KERAS_BACKEND"
     monkeypatch.delenv("KERAS_BACKEND")
     monkeypatch.setattr(selection, "installed", lambda b: False)
     with pytest.raises(SpecError) as info:

@@ -76,6 +76,9 @@ def resolve(setting: str = "auto", path: str = BACKEND_PATH) -> str:
         if now is not None:
             return now
         named = _configured()
+        if named is not None and named not in BACKENDS:  # only KERAS_BACKEND can hold an unknown one
+            raise SpecError(f"KERAS_BACKEND is '{named}', not a backend specdsl trains with", path="KERAS_BACKEND",
+                            expected=" or ".join(BACKENDS), hint="set it to one of those, or unset it")
         if named in BACKENDS:
             if not installed(named):  # only KERAS_BACKEND can name one that is missing
                 raise SpecError(f"KERAS_BACKEND is '{named}', which is not installed", path="KERAS_BACKEND",
