@@ -41,6 +41,7 @@ class Devices:
     handles: tuple[Any, ...] = field(default=(), compare=False, repr=False)  # JAX device objects
     default: bool = True  # these are where the backend computes anyway (no placement needed)
     processes: int = 1  # JAX processes (hosts) taking part
+    process: int = 0  # this one's index among them (0 writes the artifacts: :mod:`~specdsl.training.processes`)
 
     @property
     def count(self) -> int:
@@ -225,7 +226,8 @@ def _jax_devices(setting: str) -> Devices:
     chosen = gpus or jax.devices("cpu")
     labels = tuple(f"{d.platform}:{d.id}" + (f" ({d.device_kind})" if d.platform != "cpu" else "") for d in chosen)
     return Devices("jax", "gpu" if gpus else "cpu", tuple(f"{d.platform}:{d.id}" for d in chosen), labels,
-                   handles=tuple(chosen), default=chosen[0] in jax.devices(), processes=jax.process_count())
+                   handles=tuple(chosen), default=chosen[0] in jax.devices(), processes=jax.process_count(),
+                   process=jax.process_index())
 
 
 @contextlib.contextmanager
@@ -265,7 +267,9 @@ def _placement(devices: Devices) -> Iterator[None]:
 
         if devices.count > 1:
             previous = keras.distribution.distribution()
-            keras.distribution.set_distribution(keras.distribution.DataParallel(devices=list(devices.handles)))
+            # several processes: each feeds its own share of every batch (adapt_batches), already sharded
+            keras.distribution.set_distribution(keras.distribution.DataParallel(
+                devices=list(devices.handles), auto_shard_dataset=devices.processes < 2))
             try:
                 yield
             finally:
@@ -331,22 +335,25 @@ def adapt_batches(stream: Any, devices: Devices, *, batch_size: int, examples: i
     under JAX a partial last batch is cut to a multiple of the device count, or dropped
     when fewer examples than devices are left: at most ``count − 1`` examples per epoch are
     left out (training batches are whole, so they lose none).  With several JAX processes
-    each process feeds its share of every batch, so there a partial last batch is dropped
-    whole.  ``examples`` is how many the stream yields per epoch.  Scores after training use
+    every process reads the same batches (the streams are deterministic per seed and epoch)
+    and feeds its own contiguous share of each, as ``jax.make_array_from_process_local_data``
+    assembles the global batch: process p takes rows ``[p·n/P, (p+1)·n/P)`` of a batch of n
+    rows.  ``examples`` is how many the stream yields per epoch.  Scores after training use
     the uncut validation data (see :func:`training_devices`).
     """
     if not devices.sharded_batches:
         return stream
-    n, steps = devices.count, stream.steps
+    n, steps, processes = devices.count, stream.steps, devices.processes
     last = min(batch_size, examples - (steps - 1) * batch_size)
-    if devices.processes > 1:
-        return stream.take(steps - (last < batch_size))
-    if last % n == 0:
+    if last % n == 0 and processes < 2:
         return stream
 
     def cut(batch: dict[str, Any]) -> dict[str, Any]:
         rows = len(next(iter(batch.values())))
-        return {k: v[:rows - rows % n] for k, v in batch.items()}
+        rows -= rows % n
+        share = rows // processes
+        start = devices.process * share
+        return {k: v[start:start + share] for k, v in batch.items()}
 
     return stream.map(cut).take(steps - (last < n))
 

@@ -53,6 +53,7 @@ class RunResult:
     stop_reason: str | None = None
     files: list[Path] = field(default_factory=list)  # written by head kinds' after_run (classifier curves)
     note: str = ""  # which epoch's weights were delivered, and why
+    process: tuple[int, int] = (0, 1)  # (this process, processes): set where process 0 wrote the artifacts
 
     @property
     def scores(self) -> dict[str, dict[str, Any]]:
@@ -102,24 +103,31 @@ def train(ir: TrainingIR, *, resume: bool = False, console: Any = None,
     """
     from specdsl.training.devices import check_batch_size, choose_devices, use_run_backend
     from specdsl.training.lock import run_lock
+    from specdsl.training.processes import process_output
 
     use_run_backend(ir)
     plan = plan or make_plan(ir)
     devices = choose_devices(ir.runtime.device, ir.document)  # a missing GPU is refused before anything is written
     check_batch_size(devices, ir.schedule.batch_size, "batch-size", ir.document)
-    paths = Paths.of(ir.output)
-    _make_output_folder(paths, ir)
-    with run_lock(paths.lock, ir.output.path):
-        return _locked_run(ir, plan, devices, paths, resume, console, extra_callbacks)
+    with process_output(devices, Paths.of(ir.output)) as out:  # process 0 writes; others into scratch
+        _make_output_folder(out.paths, ir)
+        with run_lock(out.paths.lock, ir.output.path):
+            result = _locked_run(ir, plan, devices, out, resume, console if out.writes_artifacts else None,
+                                 extra_callbacks)
+    if not out.writes_artifacts:
+        result.paths, result.files, result.process = out.shared, [], (out.process, out.processes)
+    return result
 
 
-def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, paths: Paths, resume: bool, console: Any,
+def _locked_run(ir: TrainingIR, plan: Plan, devices: Any, out: Any, resume: bool, console: Any,
                 extra_callbacks: Sequence[Any]) -> RunResult:
     from specdsl.training.delivery import clear_staging, complete_pending
     from specdsl.training.run_state import Backup, sweep_leftovers
 
+    paths = out.paths
     sweep_leftovers(paths.written())
     complete_pending(paths)  # a kill in the middle of the last delivery: finish it before anything else
+    out.wait_for_cleanup(resume)  # other processes resume from a copy of this backup
     backup = Backup(paths.backup)
     state = backup.load() if resume else None
     if resume and state is None:

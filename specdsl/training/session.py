@@ -30,6 +30,10 @@ def run_training(ir: Any, *, resume: bool = False, resume_hint: str = "the same 
             print(f"interrupted: the best weights so far are in {paths.model} and the history in {paths.history} "
                   f"({stop.note}); continue with {resume_hint} --resume", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if result.process[0]:
+        print(f"process {result.process[0]} of {result.process[1]}: trained in step with process 0, which wrote "
+              f"the artifacts ({', '.join(map(str, artifact_list(result.paths))) or result.paths.place})")
+        return 0
     losses = result.history.get("loss", [])
     first = f"{losses[0]:.4g}" if losses else "?"
     last = f"{losses[-1]:.4g}" if losses else "?"
