@@ -1,0 +1,17 @@
+"""Contribution scores for any specdsl Keras model, on every Keras backend.
+
+What users do after training a sequence model is ask *which bases made it say that*: DeepLIFT-SHAP
+(BPReveal's ``interpretFlat``, tangermeme's ``deep_lift_shap``) and in-silico mutagenesis (tangermeme's
+``saturation_mutagenesis``), whose scores go on to TF-MoDISco and genome tracks.  This package gives
+those results for a model built by specdsl, whatever Keras backend runs it, so everything numerical is
+NumPy or ``keras.ops`` (an import-linter contract forbids TensorFlow, JAX and PyTorch here).
+
+- :mod:`specdsl.interpret.references`: shuffled reference sequences (dinucleotide, mononucleotide,
+  k-mer), seeded per sequence, NumPy only.
+- :mod:`specdsl.interpret.ism`: exact, batched in-silico mutagenesis over any prediction function.
+
+Arrays are length-first like the rest of specdsl: one sequence is ``(L, 4)``, a batch ``(N, L, 4)``
+(tangermeme and modisco's ``.npz`` inputs are ``(N, 4, L)``: transpose at the boundary).
+
+Importing this package imports nothing heavy; the submodules import NumPy only.
+"""
