@@ -145,8 +145,9 @@ _RUNTIME = obj("runtime", "How the run executes: logging, randomness, numeric pr
     "seed": integer("Seed for every random generator, for repeatable runs; leave out for a random seed.",
                     minimum=0, example=1234, optional=True),
     "mixed-precision": boolean("Compute in float16 with float32 weights (faster on recent GPUs).", default=False),
-    "xla": boolean("Compile the training step with XLA (jit_compile; not with several TensorFlow devices, where "
-                   "Keras cannot).", default=False),
+    "xla": boolean("Compile the training step with XLA on TensorFlow (jit_compile; not with several "
+                   "TensorFlow devices, where Keras cannot) or with torch.compile on PyTorch. On JAX the step "
+                   "is always compiled.", default=False),
     "device": choice("Where to train: auto (every GPU, else the CPU), gpu (every GPU; the run fails at once when "
                      "there is none instead of falling back to the CPU) or cpu. Several devices train "
                      "data-parallel; see docs/devices.md.", ["auto", "cpu", "gpu"], default="auto"),
