@@ -9,9 +9,13 @@ NumPy or ``keras.ops`` (an import-linter contract forbids TensorFlow, JAX and Py
 - :mod:`specdsl.interpret.references`: shuffled reference sequences (dinucleotide, mononucleotide,
   k-mer), seeded per sequence, NumPy only.
 - :mod:`specdsl.interpret.ism`: exact, batched in-silico mutagenesis over any prediction function.
+- :mod:`specdsl.interpret.deeplift`: DeepLIFT-SHAP (rescale rule averaged over references) with its
+  completeness check; the graph walk, the per-layer rules, the targets (BPReveal's profile and
+  counts metrics, classifier logits, DeepCpG cells) and the batched run are in the ``deeplift_*``
+  modules.  The gradients come from the backend's autodiff (:mod:`specdsl.backend.gradients`).
 
 Arrays are length-first like the rest of specdsl: one sequence is ``(L, 4)``, a batch ``(N, L, 4)``
 (tangermeme and modisco's ``.npz`` inputs are ``(N, 4, L)``: transpose at the boundary).
 
-Importing this package imports nothing heavy; the submodules import NumPy only.
+Importing this package imports nothing heavy; references and ism import NumPy only, deeplift Keras.
 """
