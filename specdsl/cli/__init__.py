@@ -1,7 +1,7 @@
 """The ``specdsl`` command: thin verbs over the library, in a few modules of this package.
 
-The core verbs live in :mod:`.analysis` (language only), :mod:`.models` and :mod:`.training`;
-systems add theirs (``specdsl annotate``, ``specdsl onehot``) and their command groups
+The core verbs live in :mod:`.analysis` (language only), :mod:`.models`, :mod:`.training` and
+:mod:`.interpret`; systems add theirs (``specdsl annotate``, ``specdsl onehot``) and their command groups
 (``specdsl deepcpg train …``, :mod:`.systems`) through :mod:`specdsl.plugins`, so this package
 names no system.  User mistakes are :class:`~specdsl.errors.SpecError`: printed with position
 and caret, exit status 2, no traceback (``--debug`` shows one).
@@ -25,6 +25,7 @@ CORE_VERBS = {
     "analysis": ("presets", "params", "space", "check", "length", "kinds"),
     "models": ("compile", "inspect", "predict", "tracks", "evaluate", "plot"),
     "training": ("train", "make-data", "init", "schema"),
+    "interpret": ("interpret",),
 }
 
 

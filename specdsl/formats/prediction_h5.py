@@ -94,11 +94,42 @@ def track_values(mode: str, logits: np.ndarray, logcounts: np.ndarray, task: int
     raise SpecError(f"unknown mode '{mode}'", path="--mode", expected="one of " + ", ".join(MODES))
 
 
-def _coords_dtypes(coords: Coordinates) -> tuple[str, str]:
+def _coords_dtypes(coords: Coordinates, u1_chroms: int = 127) -> tuple[str, str]:
     n = len(coords.chrom_names)
-    chrom = "u1" if n <= 127 else ("u2" if n <= 65535 else "u4")
+    chrom = "u1" if n <= u1_chroms else ("u2" if n <= 65535 else "u4")
     position = "u8" if max(coords.chrom_sizes, default=0) > 2**31 - 1 else "u4"
     return chrom, position
+
+
+def write_metadata(h5: Any, config: str) -> None:
+    """The ``metadata`` group BPReveal puts in every file it writes (``addH5Metadata``)."""
+    from specdsl.version import __version__
+
+    meta = h5.create_group("metadata")
+    meta.attrs["bpreveal_version"] = LAYOUT_VERSION
+    meta.attrs["specdsl_version"] = __version__
+    meta.attrs["created_date"] = datetime.datetime.now().isoformat(timespec="seconds")
+    meta.attrs["config"] = config
+
+
+def write_coordinates(h5: Any, coords: Coordinates, *, stop_name: str = "coords_stop", u1_chroms: int = 127,
+                      sizes_dtype: str | None = "u8") -> None:
+    """BPReveal's genome and coordinate datasets (``addGenomeInfo`` + ``addCoordsInfo``).
+
+    The two files that carry them differ in small ways, hence the keywords: makePredictions' end is
+    ``coords_stop``, its sizes always u8 and its chromosome index u1 up to 127 references;
+    interpretFlat's end is ``coords_end``, its sizes u4 (u8 past 2³¹ bp, ``sizes_dtype=None``) and its
+    index u1 up to 255.
+    """
+    import h5py
+
+    chrom_t, pos_t = _coords_dtypes(coords, u1_chroms)
+    h5.create_dataset("chrom_names", data=np.array(coords.chrom_names, dtype=object),
+                      dtype=h5py.string_dtype("utf-8"))
+    h5.create_dataset("chrom_sizes", data=np.asarray(coords.chrom_sizes, np.uint64), dtype=sizes_dtype or pos_t)
+    h5.create_dataset("coords_chrom", data=np.asarray(coords.chrom), dtype=chrom_t)
+    h5.create_dataset("coords_start", data=np.asarray(coords.start), dtype=pos_t)
+    h5.create_dataset(stop_name, data=np.asarray(coords.stop), dtype=pos_t)
 
 
 class PredictionWriter:
@@ -132,26 +163,16 @@ def create_predictions(path: str | Path, n: int, heads: Sequence[HeadShape], *, 
     import h5py
 
     from specdsl.atomic import atomic_path
-    from specdsl.version import __version__
 
     need = sum(n * (h.output_length * h.tasks + 1) * 4 for h in heads) + 4096
     with atomic_path(path, suffix=".h5.tmp", need_bytes=need) as tmp, h5py.File(tmp, "w") as h5:
-        meta = h5.create_group("metadata")
-        meta.attrs["bpreveal_version"] = LAYOUT_VERSION
-        meta.attrs["specdsl_version"] = __version__
-        meta.attrs["created_date"] = datetime.datetime.now().isoformat(timespec="seconds")
-        meta.attrs["config"] = config
-        text = h5py.string_dtype("utf-8")
+        write_metadata(h5, config)
         if coords is not None:
-            chrom_t, pos_t = _coords_dtypes(coords)
-            h5.create_dataset("chrom_names", data=np.array(coords.chrom_names, dtype=object), dtype=text)
-            h5.create_dataset("chrom_sizes", data=np.asarray(coords.chrom_sizes, np.uint64), dtype="u8")
-            h5.create_dataset("coords_chrom", data=np.asarray(coords.chrom), dtype=chrom_t)
-            h5.create_dataset("coords_start", data=np.asarray(coords.start), dtype=pos_t)
-            h5.create_dataset("coords_stop", data=np.asarray(coords.stop), dtype=pos_t)
+            write_coordinates(h5, coords)
         writer = PredictionWriter(h5, n, heads)
         yield writer
-        h5.create_dataset("descriptions", data=np.array(list(descriptions or [""] * n), dtype=object), dtype=text)
+        h5.create_dataset("descriptions", data=np.array(list(descriptions or [""] * n), dtype=object),
+                          dtype=h5py.string_dtype("utf-8"))
 
 
 @dataclass
@@ -236,4 +257,5 @@ def open_predictions(path: str | Path) -> Iterator[PredictionFile]:
 
 
 __all__ = ["Coordinates", "HeadShape", "LAYOUT_VERSION", "MODES", "PredictionFile", "PredictionWriter",
-           "create_predictions", "logits_to_profile", "open_predictions", "track_values"]
+           "create_predictions", "logits_to_profile", "open_predictions", "track_values", "write_coordinates",
+           "write_metadata"]

@@ -13,6 +13,9 @@ NumPy or ``keras.ops`` (an import-linter contract forbids TensorFlow, JAX and Py
   completeness check; the graph walk, the per-layer rules, the targets (BPReveal's profile and
   counts metrics, classifier logits, DeepCpG cells) and the batched run are in the ``deeplift_*``
   modules.  The gradients come from the backend's autodiff (:mod:`specdsl.backend.gradients`).
+- :mod:`specdsl.interpret.score_files`: either method over every BED region or FASTA record of an
+  input, a batch at a time, into BPReveal's interpretFlat HDF5 (``specdsl interpret``,
+  ``specdsl bpreveal interpret-flat``).
 
 Arrays are length-first like the rest of specdsl: one sequence is ``(L, 4)``, a batch ``(N, L, 4)``
 (tangermeme and modisco's ``.npz`` inputs are ``(N, 4, L)``: transpose at the boundary).

@@ -194,6 +194,17 @@ def deep_lift_shap(model: Any, X: Any, target: Target | int | Callable[[Any], An
     return result
 
 
+def target_function(model: Any, target: Target | int | Callable[[Any], Any],
+                    dtype: str = "float32") -> Callable[[np.ndarray], np.ndarray]:
+    """``predict(X) -> (B,)``: ``target`` on each sequence of a batch, as DeepLIFT-SHAP explains it
+    (a classifier's logit, a profile metric with the sequence's own weights), for
+    :func:`specdsl.interpret.ism.ism`: ISM and DeepLIFT-SHAP then score the same number."""
+    from specdsl.interpret import deeplift_run
+
+    runner = deeplift_run.Runner(model, as_target(target), dtype, 0, [], 0)
+    return lambda batch: runner.values(np.asarray(batch, np.float32))
+
+
 def _warning_text(result: DeepLiftShapResult, threshold: float, dtype: str) -> str:
     text = (f"DeepLIFT-SHAP convergence deltas too high: the largest is {result.max_delta:.3g} "
             f"(mean {result.deltas.mean():.3g}), above warning_threshold {threshold:g}")
@@ -206,4 +217,4 @@ def _warning_text(result: DeepLiftShapResult, threshold: float, dtype: str) -> s
 
 __all__ = ["ConvergenceWarning", "DeepLiftShapResult", "Progress", "Target", "callable_target", "cell_target",
            "class_target", "counts_target", "deep_lift_shap", "hypothetical_contributions", "output_target",
-           "profile_target"]
+           "profile_target", "target_function"]

@@ -128,5 +128,18 @@ class Runner:
         grad, (vx, vr) = input_gradients(fn, stacked, has_aux=True)
         return grad[:p], np.asarray(vx, np.float64), np.asarray(vr, np.float64)
 
+    def values(self, x: np.ndarray) -> np.ndarray:
+        """The target on ``x`` alone (P,), forward only, each example its own reference (so a profile
+        metric takes its weights from the sequence itself): what ISM compares mutants by.  The same
+        graph as :meth:`pairs`, so logit layers are skipped exactly as DeepLIFT-SHAP skips them."""
+        if self.args:
+            raise SpecError("target values are computed for models whose only input is the sequence")
+        ops = import_keras().ops
+        p = len(x)
+        stacked = ops.convert_to_tensor(np.concatenate([x, x]).astype(self.dtype))
+        outs = deeplift_graph.run(self.model, [stacked], p, self.walk, self.target.logit_layers)
+        vx, _ = self.target.pair([o[:p] for o in outs], [o[p:] for o in outs])
+        return np.asarray(ops.convert_to_numpy(vx), np.float64).reshape(p)
+
 
 __all__ = ["Runner", "model_in"]

@@ -160,17 +160,24 @@ def _coordinates(checked: CheckedRegions, genome: Genome) -> Coordinates:
 
 def prepare(inputs: Inputs, pm: ProfileModel) -> tuple[Batches, Coordinates | None, list[str] | None]:
     """Check the inputs against the model's window; (batches, coordinates, descriptions)."""
+    return prepare_windows(inputs, pm.input_length, pm.output_length)
+
+
+def prepare_windows(inputs: Inputs, input_length: int,
+                    output_length: int) -> tuple[Batches, Coordinates | None, list[str] | None]:
+    """:func:`prepare` for any model reading ``input_length`` bp whose BED regions are ``output_length``
+    wide (a classifier's are its input: both lengths equal); coordinates are the BED regions'."""
     coords = None
     checked = None
     if inputs.regions is not None and inputs.genome is not None:
         # FASTA records bring their own sequence: only their regions (not input windows) must fit the genome
-        checked = check_regions(inputs.regions, inputs.genome, output_length=pm.output_length,
-                                input_length=pm.input_length if inputs.fasta is None else pm.output_length)
+        checked = check_regions(inputs.regions, inputs.genome, output_length=output_length,
+                                input_length=input_length if inputs.fasta is None else output_length)
         coords = _coordinates(checked, inputs.genome)
     if inputs.fasta is not None:
         from specdsl.formats.genome import fasta_batches
 
-        check_fasta_lengths(inputs.fasta, pm.input_length)
+        check_fasta_lengths(inputs.fasta, input_length)
         if checked is not None and len(checked.regions) != len(inputs.fasta.records):
             raise SpecError(f"the BED file has {len(checked.regions)} regions for {len(inputs.fasta.records)} FASTA "
                             "records", file=checked.regions.path, hint="coordinates give one region per record, "
@@ -180,8 +187,8 @@ def prepare(inputs: Inputs, pm: ProfileModel) -> tuple[Batches, Coordinates | No
 
     assert checked is not None and inputs.genome is not None
     genome = inputs.genome
-    return (lambda size: region_batches(checked, genome, input_length=pm.input_length,
-                                        output_length=pm.output_length, batch_size=size)), coords, None
+    return (lambda size: region_batches(checked, genome, input_length=input_length,
+                                        output_length=output_length, batch_size=size)), coords, None
 
 
 def check_writable(path: str | Path) -> None:
@@ -226,4 +233,4 @@ def predict_to_h5(pm: ProfileModel, inputs: Inputs, output: str | Path, *, batch
 
 
 __all__ = ["Done", "Inputs", "Predictor", "ProfileModel", "as_profile_model", "check_writable", "load_profile_model",
-           "predict_to_h5", "prepare", "profile_heads", "read_inputs", "revcomp_order"]
+           "predict_to_h5", "prepare", "prepare_windows", "profile_heads", "read_inputs", "revcomp_order"]

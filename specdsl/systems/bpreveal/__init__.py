@@ -5,8 +5,10 @@ of :mod:`specdsl.formats.bpreveal_h5` and its reader an entry of :mod:`specdsl.t
 so any profile model trains on it.  This package adds what is BPReveal's alone: the config kind
 ``bpreveal-solo`` (:mod:`.config_kind`), ``specdsl make-data`` for its files (:mod:`.make_data`), and
 its programs after training (:mod:`.commands`: ``tile-genome``, ``make-predictions`` with its config,
-:mod:`.prediction_config`, and ``predict-to-bigwig``), thin over the formats and the prediction
-engine every profile model uses (``specdsl predict --bed``, ``specdsl tracks``).
+:mod:`.prediction_config`, ``predict-to-bigwig``, ``interpret-flat`` with its config,
+:mod:`.interpret_config`, and ``shap-to-numpy``), thin over the formats and the prediction and
+interpretation engines every profile model uses (``specdsl predict --bed``, ``specdsl tracks``,
+``specdsl interpret``).
 """
 
 from specdsl.plugins import Plugin, System, register
@@ -15,7 +17,8 @@ _COMMANDS = "specdsl.systems.bpreveal.commands"
 
 register(Plugin(
     "bpreveal", order=0,
-    system=System("bpreveal", "BPReveal's programs after training (tileGenome, makePredictions, predictToBigwig)", (
+    system=System("bpreveal", "BPReveal's programs after training (tileGenome, makePredictions, predictToBigwig, "
+                              "interpretFlat, shapToNumpy)", (
         ("tile-genome", f"{_COMMANDS}.tile_genome", "tileGenome: prediction windows over a genome, as a BED"),
         ("make-predictions", f"{_COMMANDS}.make_predictions", "makePredictions CONFIG.json: a profile model's "
                                                               "predictions into BPReveal's HDF5"),
@@ -25,6 +28,10 @@ register(Plugin(
                                                                           "of make-predictions"),
         ("predict-to-bigwig", f"{_COMMANDS}.predict_to_bigwig", "predictToBigwig: one head and task of a "
                                                                 "prediction file as a bigWig"),
+        ("interpret-flat", f"{_COMMANDS}.interpret_flat", "interpretFlat CONFIG.json: DeepLIFT-SHAP scores of the "
+                                                          "profile and counts metrics into BPReveal's HDF5"),
+        ("shap-to-numpy", f"{_COMMANDS}.shap_to_numpy", "shapToNumpy: a score file's sequences and scores as "
+                                                        "(N, 4, L) arrays for modisco"),
     )),
     config_kinds=("specdsl.systems.bpreveal.config_kind",),
     config_checks=("specdsl.systems.bpreveal.checks",),

@@ -63,8 +63,8 @@ def schema() -> Schema:
 
 
 @dataclass(frozen=True)
-class PredictionConfig:
-    """A checked makePredictions config: its inputs, model and output."""
+class ModelConfig:
+    """What every BPReveal config after training names: the model, its lengths and heads; errors at its keys."""
 
     path: str
     root: Node
@@ -73,6 +73,17 @@ class PredictionConfig:
     input_length: int
     output_length: int
     heads: int
+
+    def error(self, message: str, *path: str, hint: str | None = None) -> SpecError:
+        """A SpecError placed at the value of the key ``path`` (a model that does not fit the config)."""
+        node = locate(self.root, list(path))
+        return SpecError(message, span=node.span, path=".".join(path), hint=hint)
+
+
+@dataclass(frozen=True)
+class PredictionConfig(ModelConfig):
+    """A checked makePredictions config: its inputs, model and output."""
+
     output_h5: str
     batch_size: int
     bed: str | None
@@ -81,14 +92,11 @@ class PredictionConfig:
     verbosity: str
     warnings: tuple[str, ...] = ()
 
-    def error(self, message: str, *path: str, hint: str | None = None) -> SpecError:
-        """A SpecError placed at the value of the key ``path`` (a model that does not fit the config)."""
-        node = locate(self.root, list(path))
-        return SpecError(message, span=node.span, path=".".join(path), hint=hint)
 
-
-def _variant(root: ObjectNode, config: dict) -> tuple[str | None, str | None, str | None, list[str], list[SpecError]]:
-    """(bed, genome, fasta, warnings, errors) from the input keys."""
+def input_variant(root: ObjectNode,
+                  config: dict) -> tuple[str | None, str | None, str | None, list[str], list[SpecError]]:
+    """(bed, genome, fasta, warnings, errors) from the input keys, which makePredictions and interpretFlat share:
+    ``genome`` + ``bed-file``, or ``fasta-file`` with optional ``coordinates``."""
     warnings: list[str] = []
     errors: list[SpecError] = []
     settings = config.get("settings", {})
@@ -120,15 +128,35 @@ def _variant(root: ObjectNode, config: dict) -> tuple[str | None, str | None, st
     return bed, genome, fasta, warnings, errors
 
 
-def read_prediction_config(path: str | Path) -> PredictionConfig:
-    """Read and check a makePredictions config; every error at once (SpecErrors), placed at its key."""
+@dataclass
+class ReadConfig:
+    """A BPReveal config read against its schema, its input keys resolved; ``errors`` all found so far."""
+
+    root: ObjectNode
+    config: dict
+    errors: list[SpecError]
+    bed: str | None
+    genome: str | None
+    fasta: str | None
+    warnings: list[str]
+
+
+def read_with_inputs(path: str | Path, config_schema: Schema) -> ReadConfig:
+    """Read a config with makePredictions' input keys (makePredictions', interpretFlat's) and check it."""
     root = read_config_file(path)
-    errors = errors_against(root, schema())
+    errors = errors_against(root, config_schema)
     config = root.to_python()
     if not isinstance(root, ObjectNode) or not isinstance(config, dict):
         raise SpecErrors(errors) if errors else SpecError("expected an object { … }", file=str(path))
-    bed, genome, fasta, warnings, variant_errors = _variant(root, config)
-    errors += variant_errors
+    bed, genome, fasta, warnings, variant_errors = input_variant(root, config)
+    return ReadConfig(root, config, errors + variant_errors, bed, genome, fasta, warnings)
+
+
+def read_prediction_config(path: str | Path) -> PredictionConfig:
+    """Read and check a makePredictions config; every error at once (SpecErrors), placed at its key."""
+    read = read_with_inputs(path, schema())
+    root, config, errors, bed, genome, fasta, warnings = (read.root, read.config, read.errors, read.bed, read.genome,
+                                                          read.fasta, read.warnings)
     if errors:
         raise SpecErrors(errors) if len(errors) > 1 else errors[0]
     settings, architecture = config["settings"], config["settings"]["architecture"]
@@ -137,4 +165,5 @@ def read_prediction_config(path: str | Path) -> PredictionConfig:
                             settings["batch-size"], bed, genome, fasta, config["verbosity"], tuple(warnings))
 
 
-__all__ = ["PredictionConfig", "VERBOSITY", "read_prediction_config", "schema"]
+__all__ = ["ModelConfig", "PredictionConfig", "VERBOSITY", "ReadConfig", "input_variant", "read_prediction_config",
+           "read_with_inputs", "schema"]

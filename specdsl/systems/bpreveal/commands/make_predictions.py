@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from specdsl.errors import SpecErrors
 from specdsl.options import ToolParser
-from specdsl.systems.bpreveal.prediction_config import PredictionConfig, read_prediction_config
+from specdsl.systems.bpreveal.prediction_config import ModelConfig, read_prediction_config
 
 if TYPE_CHECKING:  # pragma: no cover
     from specdsl.training.profile_predict import ProfileModel
@@ -33,9 +33,10 @@ def build_parser(prog: str = PROG, tool: str = "makePredictions") -> ToolParser:
     return p
 
 
-def check_model(cfg: PredictionConfig, pm: ProfileModel) -> None:
-    """The model must be the one the config describes: its lengths and its number of heads."""
-    arch = ("settings", "architecture")
+def check_model(cfg: ModelConfig, pm: ProfileModel, arch: tuple[str, ...] = ("settings", "architecture"),
+                heads: tuple[str, ...] = ("settings", "heads")) -> None:
+    """The model must be the one the config describes: its lengths and its number of heads.  ``arch`` and
+    ``heads`` are where those keys sit (interpretFlat's are at the top level)."""
     problems = []
     if pm.input_length != cfg.input_length:
         problems.append(cfg.error(f"the model reads {pm.input_length} bp, not {cfg.input_length}",
@@ -44,7 +45,7 @@ def check_model(cfg: PredictionConfig, pm: ProfileModel) -> None:
         problems.append(cfg.error(f"the model predicts {pm.output_length} bp windows, not {cfg.output_length}",
                                   *arch, "output-length"))
     if len(pm.heads) != cfg.heads:
-        problems.append(cfg.error(f"the model has {len(pm.heads)} head(s), not {cfg.heads}", "settings", "heads"))
+        problems.append(cfg.error(f"the model has {len(pm.heads)} head(s), not {cfg.heads}", *heads))
     problems.sort(key=lambda e: (e.span.line, e.span.column) if e.span is not None else (0, 0))
     if problems:
         raise SpecErrors(problems) if len(problems) > 1 else problems[0]
