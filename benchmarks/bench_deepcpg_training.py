@@ -13,43 +13,60 @@ far faster than the model eats, because on a CPU the two share the same cores.
      command line (:func:`~specdsl.systems.deepcpg.commands.train.training_ir`), the checked plan
      (:func:`~specdsl.training.plan.make_plan`), then what :func:`specdsl.training.run._fit` does:
      ``build_keras_model(plan.graph)``, the heads' losses and metrics (masked, class-weighted BCE;
-     observed-label accuracy and AUC per cell), Adam, ``model.fit`` over the reader's ``tf.data``
-     pipeline (``_dataset(plan, "train", True, seed)``: HDF5 blocks read, one-hot coded and shuffled
-     while the model trains).
+     observed-label accuracy and AUC per cell), Adam, compiled with the run's ``jit_compile``
+     (:meth:`~specdsl.training.devices.Devices.jit_compile` of ``runtime.xla``), ``model.fit`` over the
+     run's pipeline (``keras_batches(field_batches(plan, "train", True, seed), keras_pairs(plan))``:
+     HDF5 blocks read, one-hot coded and shuffled while the model trains; a ``tf.data.Dataset`` on
+     TensorFlow, a prefetching ``keras.utils.PyDataset`` on JAX and PyTorch).
    * *hand-written*: DeepCpG's layout written here with ``keras.layers`` the way DeepCpG's
      ``models/dna.py``, ``cpg.py`` and ``joint.py`` write it (Conv1D + separate ReLU + MaxPool, Flatten,
      Dense; per-cell ``TimeDistributed(Dense)`` over concat(state, dist); ``Bidirectional(GRU(256,
      reset_after=False))``; two joint Dense layers; 5 sigmoid heads; L1L2 kernel penalties), a masked,
      class-weighted BCE and a masked accuracy written as plain functions, trained with ``model.fit``
      on NumPy arrays held in memory, preprocessed by hand as DeepCpG's ``DataReader`` does (one-hot ATGC,
-     missing neighbour → state 0.5 and the largest distance, distances / 25,000).
+     missing neighbour → state 0.5 and the largest distance, distances / 25,000).  It is compiled as
+     Keras compiles by default on a CPU (``jit_compile`` "auto": the step ``jax.jit``-compiled on JAX,
+     no XLA on TensorFlow, no ``torch.compile`` on PyTorch); XLA on TensorFlow and ``torch.compile``
+     only with ``--xla``, as specdsl's ``runtime.xla``.
 
    The script stops unless both have the same parameter count, the hand-made arrays equal the
    reader's, and, with specdsl's weights copied across, both compute the same outputs.  Each
    measurement is one ``fit`` call of 1 + N steps timed from the end of its first step to the end of
-   its last one (the first step holds the iterator start: tf.data's shuffle buffer fill, Keras' array
-   conversion); one untimed warm-up epoch per model first (tracing); the models alternate A B A B …
-   for several rounds so machine noise hits both; medians reported.  Besides the wall clock, each
+   its last one (the first step holds the iterator start: the reader's first blocks and shuffle
+   buffer, Keras' array conversion); one untimed warm-up epoch per model first (tracing); the models
+   alternate A B A B … for several rounds so machine noise hits both; medians reported.  Besides the wall clock, each
    measurement records the process's CPU time (every thread, the reader's included): on a shared
    machine the wall clock moves with other people's work, the CPU seconds per step hardly do.
    Two more models join the rounds to split any difference (``--no-profile`` leaves them out):
    specdsl's compiled model fed from the same in-memory arrays as the hand-written one (no reader),
    and that again compiled without metrics (no accuracy, no AUC).
-2. **Reader against consumption.** The same ``_dataset`` pipeline iterated with no model (one untimed
-   epoch, then epochs for at least ``--min-seconds``; each timed epoch includes its iterator start,
-   the shuffle-buffer fill), in examples per second, divided by the specdsl model's rate from (1).
+2. **Reader against consumption.** The same ``keras_batches`` pipeline iterated as ``fit`` reads it,
+   with no model (a ``tf.data.Dataset`` looped over; a ``PyDataset`` indexed 0 … len − 1, then
+   ``on_epoch_end``): one untimed epoch, then epochs for at least ``--min-seconds``; each timed epoch
+   includes its iterator start, the shuffle-buffer fill; in examples per second, divided by the
+   specdsl model's rate from (1).
 
-Run (on a 2-core CPU shared with other work 4¾–5½ minutes, about 3 expected idle; ``--quick`` under 3)::
+Everything runs on one Keras backend, ``--backend`` (default ``tensorflow``), chosen before Keras is
+imported (:func:`specdsl.backend.selection.use_backend`): both ratios are measured on it, and the
+table names it.  The script imports TensorFlow only when it is the backend and runs without it
+installed (Keras itself still loads an installed TensorFlow on every backend, in
+``keras.utils.set_random_seed`` and ``Bidirectional``).
 
-    .venv/bin/python benchmarks/bench_deepcpg_training.py                # table
-    .venv/bin/python benchmarks/bench_deepcpg_training.py --markdown     # a block for docs/benchmarks.md
-    .venv/bin/python benchmarks/bench_deepcpg_training.py --quick        # fewer sites, rounds and steps
-    .venv/bin/python benchmarks/bench_deepcpg_training.py --no-profile   # the two main models only
+Run (TensorFlow, on a 2-core CPU shared with other work 4¾–5½ minutes, about 3 expected idle;
+``--quick`` under 3; PyTorch and JAX about as long)::
+
+    .venv/bin/python benchmarks/bench_deepcpg_training.py                    # table, TensorFlow
+    .venv/bin/python benchmarks/bench_deepcpg_training.py --backend jax      # or torch
+    .venv/bin/python benchmarks/bench_deepcpg_training.py --markdown         # a block for docs/benchmarks.md
+    .venv/bin/python benchmarks/bench_deepcpg_training.py --quick            # fewer sites, rounds and steps
+    .venv/bin/python benchmarks/bench_deepcpg_training.py --no-profile       # the two main models only
+    .venv/bin/python benchmarks/bench_deepcpg_training.py --xla              # both compiled (runtime.xla: true)
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import statistics
 import sys
@@ -67,6 +84,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # quiet TensorFlow's start-u
 import numpy as np  # noqa: E402
 from machine_info import render_results, training_machine  # noqa: E402
 
+from specdsl.backend.selection import BACKENDS, NAMES, use_backend  # noqa: E402
 from specdsl.systems.deepcpg.commands.train import build_parser, training_ir  # noqa: E402
 from specdsl.systems.deepcpg.synthetic import make_synthetic_deepcpg_data  # noqa: E402
 from specdsl.training.plan import Plan, make_plan  # noqa: E402
@@ -85,16 +103,26 @@ OURS_MEM, OURS_BARE = "specdsl, in-memory arrays", "specdsl, in-memory, no metri
 # ---------------------------------------------------------------------------------------------
 
 
-def specdsl_plan(train_files: Sequence[Path], examples: int, batch: int, out: Path) -> Plan:
+def specdsl_plan(train_files: Sequence[Path], examples: int, batch: int, out: Path, xla: bool = False) -> Plan:
     args = build_parser().parse([*map(str, train_files), "--dna_model", "CnnL2h128", "--cpg_model", "RnnL1",
                                  "--joint_model", "JointL2h512", "--batch_size", str(batch), "--nb_epoch", "1",
                                  "-o", str(out), "--nb_train_sample", str(examples)])
-    return make_plan(training_ir(args))
+    ir = training_ir(args)
+    if xla:  # dcpg_train.py has no such option: the config's runtime.xla
+        ir = dataclasses.replace(ir, runtime=dataclasses.replace(ir.runtime, xla=True))
+    return make_plan(ir)
+
+
+def specdsl_jit_compile(plan: Plan) -> bool:
+    """The ``jit_compile`` a training run passes to ``model.compile`` (``run._compiled_model``)."""
+    from specdsl.training.devices import choose_devices
+
+    return choose_devices(plan.ir.runtime.device).jit_compile(plan.ir.runtime.xla)
 
 
 def specdsl_model(plan: Plan, keras: Any, *, metrics: bool = True) -> Any:
     """``specdsl.training.run._fit``'s model: built, trainability set, compiled with the heads' parts."""
-    from specdsl.backend.keras_model import build_keras_model
+    from specdsl.backend.keras_model import bind_losses, build_keras_model
     from specdsl.training.run import _compile_parts, _set_trainability
 
     ir = plan.ir
@@ -103,19 +131,32 @@ def specdsl_model(plan: Plan, keras: Any, *, metrics: bool = True) -> Any:
     model = build_keras_model(plan.graph)
     _set_trainability(model, plan)
     losses, loss_weights, metric_parts = _compile_parts(plan)
+    bind_losses(model, losses)
     optimizer = keras.optimizers.get({"class_name": ir.optimizer.name,
                                       "config": {"learning_rate": ir.optimizer.learning_rate}})
-    model.compile(optimizer=optimizer, jit_compile=bool(ir.runtime.xla), loss=losses, loss_weights=loss_weights,
-                  metrics=metric_parts if metrics else None)
+    model.compile(optimizer=optimizer, jit_compile=specdsl_jit_compile(plan), loss=losses,
+                  loss_weights=loss_weights, metrics=metric_parts if metrics else None)
     return model
 
 
 def specdsl_dataset(plan: Plan) -> Any:
-    """The training pipeline exactly as ``_fit`` makes it (reader → (x, y) split)."""
-    from specdsl.training.run import _dataset
+    """The training pipeline exactly as ``_fit`` makes it on one device: the reader's field batches,
+    split into ``(x, y)``, handed to Keras (``tf.data`` on TensorFlow, a ``PyDataset`` elsewhere)."""
+    from specdsl.training.keras_batches import keras_batches
+    from specdsl.training.run_batches import field_batches, keras_pairs
 
     seed = 0 if plan.ir.runtime.seed is None else plan.ir.runtime.seed
-    return _dataset(plan, "train", True, seed)
+    return keras_batches(field_batches(plan, "train", True, seed), keras_pairs(plan))
+
+
+def epoch_batches(ds: Any) -> Any:
+    """One epoch of what :func:`specdsl_dataset` returns, read as ``fit`` reads it on the backend."""
+    if hasattr(ds, "on_epoch_end"):  # a keras.utils.PyDataset (JAX, PyTorch)
+        for i in range(len(ds)):
+            yield ds[i]
+        ds.on_epoch_end()
+    else:  # a tf.data.Dataset
+        yield from ds
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +235,13 @@ def masked_acc(y_true: Any, y_pred: Any) -> Any:
     return ops.sum(hit * known) / ops.maximum(1.0, ops.sum(known))
 
 
-def hand_written_model(cells: Sequence[str], y: dict[str, np.ndarray], keras: Any) -> Any:
+def hand_jit_compile(keras: Any, xla: bool) -> bool:
+    """Keras' ``jit_compile="auto"`` on a CPU: only JAX compiles the step (``jax.jit``); XLA on
+    TensorFlow (the default on GPUs) and ``torch.compile`` only with ``--xla``, as specdsl's."""
+    return xla or keras.backend.backend() == "jax"
+
+
+def hand_written_model(cells: Sequence[str], y: dict[str, np.ndarray], keras: Any, xla: bool = False) -> Any:
     """CnnL2h128 + RnnL1 + JointL2h512 as DeepCpG's model code writes them, in Keras 3."""
     layers, reg = keras.layers, keras.regularizers
     keras.utils.set_random_seed(0)
@@ -236,7 +283,7 @@ def hand_written_model(cells: Sequence[str], y: dict[str, np.ndarray], keras: An
         frequency1 = float(observed.mean())  # DeepCpG: weight ∝ 1 / class frequency, weights sum to 1
         losses[name] = masked_bce(frequency1, 1.0 - frequency1)
     model.compile(optimizer=keras.optimizers.Adam(LEARNING_RATE), loss=losses,
-                  metrics={name: [masked_acc] for name in names}, jit_compile=False)  # "auto" is off on CPUs
+                  metrics={name: [masked_acc] for name in names}, jit_compile=hand_jit_compile(keras, xla))
     return model
 
 
@@ -279,7 +326,7 @@ class Feed:
     """How one model is trained: ``fit`` over a dataset, or over arrays with a batch size."""
 
     model: Any
-    data: Any  # a tf.data.Dataset of (x, y) batches, or (x, y) NumPy dicts
+    data: Any  # keras_batches' (x, y) batches (tf.data.Dataset or PyDataset), or (x, y) NumPy dicts
 
     def fit(self, steps: int, callbacks: list[Any], batch: int) -> None:
         if isinstance(self.data, tuple):
@@ -293,7 +340,7 @@ class Feed:
 def step_seconds(feed: Feed, steps: int, batch: int, keras: Any) -> tuple[float, float]:
     """Wall and process CPU seconds of steps 2 … steps+1 of one ``fit`` call of steps + 1.
 
-    Step 1 holds the iterator start (tf.data's shuffle-buffer fill, Keras' array conversion), which
+    Step 1 holds the iterator start (the reader's shuffle-buffer fill, Keras' array conversion), which
     a real epoch of thousands of steps pays once.  The CPU time counts every thread of the process,
     the reader's included, and, unlike the wall time, hardly moves when other processes share the cores.
     """
@@ -331,17 +378,17 @@ def measure_models(feeds: dict[str, Feed], args: argparse.Namespace, keras: Any)
 
 
 def measure_reader(plan: Plan, args: argparse.Namespace) -> tuple[Rates, list[float], int]:
-    """Examples per second out of the ``_dataset`` pipeline, no model; also its time to the first batch."""
+    """Examples per second out of ``fit``'s pipeline, no model; also its time to the first batch."""
     ds = specdsl_dataset(plan)
 
     def epoch() -> tuple[int, float, float, float]:
         start, cpu, n, first = time.perf_counter(), time.process_time(), 0, 0.0
-        for x, _ in ds:
+        for x, _ in epoch_batches(ds):
             n += int(x["dna"].shape[0])
             first = first or time.perf_counter() - start
         return n, time.perf_counter() - start, time.process_time() - cpu, first
 
-    epoch()  # untimed: file cache warm, tf.data functions traced
+    epoch()  # untimed: file cache warm, tf.data functions traced (on TensorFlow)
     rates, firsts, spent = Rates("reader", [], []), [], 0.0
     while len(rates.runs) < args.reader_epochs or spent < args.min_seconds:
         n, seconds, cpu, first = epoch()
@@ -355,10 +402,6 @@ def measure_reader(plan: Plan, args: argparse.Namespace) -> tuple[Rates, list[fl
 # ---------------------------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------------------------
-
-
-def machine(tf: Any) -> dict[str, str]:
-    return training_machine(tf, "h5py")
 
 
 def render(plan: Plan, params: int, diff: float, rates: dict[str, Rates], reader: Rates, firsts: list[float],
@@ -379,26 +422,30 @@ def render(plan: Plan, params: int, diff: float, rates: dict[str, Rates], reader
         busy = statistics.median(c * x / args.batch for c, x in zip(r.cpu, r.runs))
         return f"{r.cpu_median:.3f} CPU s/step (≈{busy:.1f} cores busy)"
 
+    name = NAMES[args.backend]
+    jit = {"jax": "jax.jit", "tensorflow": "XLA", "torch": "torch.compile"}[args.backend]
     rows = [
         ("model", "DeepCpG: CnnL2h128 + RnnL1 + JointL2h512, 5 cells, DNA 1001 bp, 50 CpG neighbours",
          f"{params:,} params both; {macs / 1e6:,.1f} M MAC/example forward"),
         ("data", f"{plan.examples['train']:,} training sites (synthetic, `make_synthetic_deepcpg_data`)",
          f"{args.epoch_steps} steps of batch {args.batch} per epoch; ~30 % of labels missing per cell"),
-        ("training setup", f"batch {args.batch}, float32, XLA off, Adam lr {LEARNING_RATE:g}",
+        ("training setup", f"{name}, batch {args.batch}, float32, Adam lr {LEARNING_RATE:g}; "
+                           f"{jit}: specdsl {'on' if args.ours_jit else 'off'}, hand-written "
+                           f"{'on' if args.hand_jit else 'off'}",
          f"1 untimed warm-up epoch per model, then {args.rounds} rounds × {args.steps} timed steps "
          f"(each after 1 untimed step that holds the iterator start), {len(rates)} models alternating"),
         ("same network", f"largest output difference {diff:.1e}",
          "specdsl weights copied into the hand-written model; its arrays equal the reader's"),
         ("specdsl `deepcpg train`, training", f"{ours.median:,.1f} examples/s",
          f"median of {len(ours.runs)} (range {spread(ours)}); {cpu(ours)}; ≈{gflops:,.1f} GFLOP/s effective; "
-         "deepcpg-h5 reader streaming, masked class-weighted BCE, acc + AUC per cell"),
+         f"deepcpg-h5 reader streaming ({args.feed}), masked class-weighted BCE, acc + AUC per cell"),
         ("hand-written Keras DeepCpG, training", f"{hand.median:,.1f} examples/s",
          f"median of {len(hand.runs)} (range {spread(hand)}); {cpu(hand)}; NumPy arrays in memory, "
          "masked class-weighted BCE, masked acc per cell"),
-        ("ratio specdsl / hand-written", f"{ratio:.3f}",
+        (f"ratio specdsl / hand-written, {name}", f"{ratio:.3f}",
          f"per round: median {statistics.median(paired):.3f}, {min(paired):.3f}–{max(paired):.3f}; "
          "goal ≥ 0.95: " + ("met" if ratio >= 0.95 else "NOT met")),
-        ("ratio in examples per CPU-second", f"{cpu_ratio:.3f}",
+        (f"ratio in examples per CPU-second, {name}", f"{cpu_ratio:.3f}",
          "hand-written CPU s/step ÷ specdsl CPU s/step (every thread of the process, the reader's included)"),
     ]
     for label, what in ((OURS_MEM, "specdsl's compiled model (losses, acc, AUC) on the hand-written side's arrays"),
@@ -414,7 +461,7 @@ def render(plan: Plan, params: int, diff: float, rates: dict[str, Rates], reader
          f"median of {len(reader.runs)} epochs of {epoch_examples:,} (range {spread(reader)}); shuffled; "
          f"{reader.cpu_median * 1e6:,.1f} CPU µs/example; first batch after {statistics.median(firsts) * 1e3:,.0f} ms "
          "(shuffle-buffer fill); no model"),
-        ("ratio reader / model consumption", f"{feed:.1f}",
+        (f"ratio reader / model consumption, {name}", f"{feed:.1f}",
          f"goal ≥ 10: {'met' if feed >= 10 else 'NOT met'}; the reader's CPU per training step is "
          f"{reader_share:.1%} of specdsl's"),
     ]
@@ -436,15 +483,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--min-seconds", type=float, default=5.0, help="least time of the reader's epochs (default 5)")
     parser.add_argument("--quick", action="store_true", help="2048 sites, 3 rounds of 10 steps")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown block for docs/benchmarks.md")
+    parser.add_argument("--backend", choices=BACKENDS, default="tensorflow",
+                        help="Keras backend to measure on (default tensorflow)")
+    parser.add_argument("--xla", action="store_true",
+                        help="compile both models (specdsl's as with runtime.xla: true): XLA on TensorFlow, "
+                             "jax.jit on JAX, torch.compile on PyTorch (slow to compile there)")
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)
     if args.quick:
         args.sites, args.steps, args.rounds = min(args.sites, 2048), min(args.steps, 10), min(args.rounds, 3)
 
+    use_backend(args.backend)  # before anything imports Keras
     from specdsl.backend.quiet import import_keras
 
     keras = import_keras()
-    import tensorflow as tf
+    print(f"backend: {keras.backend.backend()}", file=sys.stderr, flush=True)
 
     with tempfile.TemporaryDirectory(prefix="specdsl-bench-dcpg-") as tmp:
         start = time.perf_counter()
@@ -453,7 +506,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         train_files = data["train_files"]
         examples = rows(train_files)
         print(f"data: {examples:,} training sites in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
-        plan = specdsl_plan(train_files, examples, args.batch, Path(tmp) / "run")
+        plan = specdsl_plan(train_files, examples, args.batch, Path(tmp) / "run", args.xla)
         args.epoch_steps = plan.examples["train"] // args.batch
         if args.steps + 1 > args.epoch_steps:
             parser.error(f"--steps {args.steps} needs at least {(args.steps + 1) * args.batch} sites per epoch, "
@@ -463,7 +516,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         ours = specdsl_model(plan, keras)
         x, y = read_arrays(train_files, plan.examples["train"], cells)
-        hand = hand_written_model(cells, y, keras)
+        hand = hand_written_model(cells, y, keras, args.xla)
+        args.ours_jit, args.hand_jit = bool(ours.jit_compile), bool(hand.jit_compile)
         if ours.count_params() != hand.count_params():
             raise SystemExit(f"the parameter counts differ: specdsl {ours.count_params():,}, "
                              f"hand-written {hand.count_params():,}")
@@ -481,7 +535,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if diff > 1e-4:
             raise SystemExit(f"the two models compute different functions: max |Δ output| {diff:.3g}")
 
-        feeds = {OURS: Feed(ours, specdsl_dataset(plan)), HAND: Feed(hand, (x, y))}
+        ours_data = specdsl_dataset(plan)
+        args.feed = "tf.data" if keras.backend.backend() == "tensorflow" else "PyDataset"
+        feeds = {OURS: Feed(ours, ours_data), HAND: Feed(hand, (x, y))}
         if args.profile:
             feeds[OURS_MEM] = Feed(specdsl_model(plan, keras), (x, y))
             feeds[OURS_BARE] = Feed(specdsl_model(plan, keras, metrics=False), (x, y))
@@ -489,7 +545,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         rates = measure_models(feeds, args, keras)
         print("measuring the reader …", file=sys.stderr, flush=True)
         reader, firsts, epoch_examples = measure_reader(plan, args)
-    print(render(plan, ours.count_params(), diff, rates, reader, firsts, epoch_examples, machine(tf), args))
+    info = training_machine(None, "h5py")
+    print(render(plan, ours.count_params(), diff, rates, reader, firsts, epoch_examples, info, args))
     return 0
 
 

@@ -7,8 +7,11 @@ and longer, so they need reads/s and bases/s and to know that memory does not gr
 1. **The CRF's cost.**  ``CnnLstmCrf`` with tranquillyzer's 10x3p defaults (1.4 M parameters) with
    its CRF, against the same network with a per-position softmax (``crf_layer=no``), both through
    the ``labels`` head's losses and metrics, ``train_on_batch`` on one batch of simulated reads
-   (``--batch`` reads, padded to the longest).  One warm-up step each, then ``--rounds`` rounds of
-   ``--steps`` steps alternating between the models; medians compared.  Goal: the CRF adds ≤ 30 %.
+   (``--batch`` reads, padded to the longest), both fed the same in-memory batch and compiled with
+   the ``jit_compile`` a training run passes (:meth:`~specdsl.training.devices.Devices.jit_compile`
+   of ``runtime.xla``; ``--xla`` sets it).  One warm-up step each, then ``--rounds`` rounds of
+   ``--steps`` steps alternating between the models; medians compared.  Goal: the CRF step takes
+   ≤ 1.3× the softmax one, on each backend.
 2. **Annotation throughput.**  :func:`specdsl.systems.tranquillyzer.annotate.annotate_stream` (what
    ``specdsl annotate`` runs) over ``--reads`` simulated 10x3p reads with the default layout,
    both orientations (the default) and the read as given only; reads/s and bases/s.
@@ -17,10 +20,20 @@ and longer, so they need reads/s and bases/s and to know that memory does not gr
    from ``os.wait4``.  Goal: growth no faster than linear in the read length (windows of 4,096 bases
    keep it flat apart from the read itself).
 
-Run (about four minutes on a 2-core CPU)::
+Everything runs on one Keras backend, ``--backend`` (default ``tensorflow``), chosen before Keras is
+imported (:func:`specdsl.backend.selection.use_backend`) and handed to the ``specdsl annotate``
+processes of (3) through ``KERAS_BACKEND``; the table names it.  The script imports TensorFlow only
+when it is the backend and runs without it installed (Keras itself still loads an installed
+TensorFlow on every backend).  On JAX a training run's step is not ``jax.jit``-compiled unless
+``runtime.xla`` is on (``--xla``), and (1) measures it so.
+
+Run (on a 2-core CPU: TensorFlow about four minutes, JAX about four, PyTorch about nine, four of
+them annotating the 100 kb reads; ``--quick`` one to two minutes)::
 
     .venv/bin/python benchmarks/bench_labelling.py
+    .venv/bin/python benchmarks/bench_labelling.py --backend jax  # or torch
     .venv/bin/python benchmarks/bench_labelling.py --markdown     # a block for docs/benchmarks.md
+    .venv/bin/python benchmarks/bench_labelling.py --quick        # fewer rounds, reads and lengths
 """
 
 from __future__ import annotations
@@ -40,9 +53,11 @@ sys.path.insert(0, str(ROOT))
 
 from machine_info import render_results, training_machine  # noqa: E402
 
+from specdsl.backend.selection import BACKENDS, NAMES, use_backend  # noqa: E402
+
 CHILD = ("import os, sys; os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '3'); from specdsl.cli import main; "
          "sys.exit(main(['annotate', sys.argv[1], sys.argv[2], '-o', sys.argv[3]]))")
-# Linux starts a forked child's ru_maxrss at its parent's peak, and this script holds TensorFlow: a
+# Linux starts a forked child's ru_maxrss at its parent's peak, and this script holds Keras' backend: a
 # small launcher process (no imports) starts each annotate process and reports that one's own peak.
 LAUNCHER = ("import os, subprocess, sys; p = subprocess.Popen([sys.executable, '-c'] + sys.argv[1:], "
             "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL); _, status, use = os.wait4(p.pid, 0); "
@@ -71,7 +86,14 @@ def simulated_batch(reads: int, seed: int = 0, typical: bool = False) -> tuple:
     return x, y, np.array([len(t) for t in tokens[:reads]]), sim
 
 
-def labelling_model(crf: bool, params: dict | None = None):
+def run_jit_compile(xla: bool) -> bool:
+    """The ``jit_compile`` a training run passes to ``model.compile`` (``run._compiled_model``)."""
+    from specdsl.training.devices import choose_devices
+
+    return choose_devices("auto").jit_compile(xla)
+
+
+def labelling_model(crf: bool, params: dict | None = None, xla: bool = False):
     """CnnLstmCrf's body + the labels head, compiled as a training run compiles it."""
     from dataclasses import replace
 
@@ -98,13 +120,14 @@ def labelling_model(crf: bool, params: dict | None = None):
     model = build_keras_model(graph)
     losses, weights, metrics = kind.compile_parts(rh)
     bind_losses(model, losses)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=losses, loss_weights=weights, metrics=metrics)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=losses, loss_weights=weights, metrics=metrics,
+                  jit_compile=run_jit_compile(xla))
     return model, graph, classes
 
 
-def crf_cost(batch: int, rounds: int, steps: int, params: dict | None = None) -> dict:
+def crf_cost(batch: int, rounds: int, steps: int, params: dict | None = None, xla: bool = False) -> dict:
     x, y, lengths, _ = simulated_batch(batch, typical=True)
-    models = {name: labelling_model(name == "crf", params)[0] for name in ("crf", "softmax")}
+    models = {name: labelling_model(name == "crf", params, xla)[0] for name in ("crf", "softmax")}
     for m in models.values():
         m.train_on_batch(x, y)
     times: dict[str, list[float]] = {k: [] for k in models}
@@ -117,10 +140,10 @@ def crf_cost(batch: int, rounds: int, steps: int, params: dict | None = None) ->
     med = {k: statistics.median(v) for k, v in times.items()}
     return {"shape": x.shape, "bases": int(lengths.sum()), "times": times, "median": med,
             "ratio": med["crf"] / med["softmax"], "params": models["crf"].count_params(),
-            "softmax_params": models["softmax"].count_params()}
+            "softmax_params": models["softmax"].count_params(), "jit": bool(models["crf"].jit_compile)}
 
 
-def throughput(reads: int, folder: Path) -> dict:
+def throughput(reads: int, folder: Path, xla: bool = False) -> dict:
     import json
 
     import keras
@@ -131,7 +154,7 @@ def throughput(reads: int, folder: Path) -> dict:
     from specdsl.systems.tranquillyzer.tokens import decode
     from specdsl.training.run import delivered
 
-    model, _, classes = labelling_model(True)
+    model, _, classes = labelling_model(True, xla=xla)
     path = folder / "default.keras"
     save_model(delivered(model, keras), path)
     (folder / "default_labels.json").write_text(json.dumps(classes))
@@ -169,26 +192,42 @@ def memory(folder: Path, lengths: list[int], per_length: int) -> list[tuple[int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--steps", type=int, default=3)
-    parser.add_argument("--reads", type=int, default=256)
-    parser.add_argument("--lengths", type=int, nargs="+", default=[1_000, 10_000, 30_000, 100_000])
-    parser.add_argument("--per-length", type=int, default=2)
-    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--batch", type=int, default=32, help="reads per training batch (default 32)")
+    parser.add_argument("--rounds", type=int, default=5, help="CRF / softmax rounds (default 5)")
+    parser.add_argument("--steps", type=int, default=3, help="timed training steps per model per round (default 3)")
+    parser.add_argument("--reads", type=int, default=256, help="reads annotated for the throughput (default 256)")
+    parser.add_argument("--lengths", type=int, nargs="+", default=[1_000, 10_000, 30_000, 100_000],
+                        help="read lengths of the peak-memory runs (default 1000 10000 30000 100000)")
+    parser.add_argument("--per-length", type=int, default=2, help="reads per memory run (default 2)")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 rounds of 2 steps, 64 reads, lengths 1000 and 10000 with 1 read each")
+    parser.add_argument("--backend", choices=BACKENDS, default="tensorflow",
+                        help="Keras backend to measure on (default tensorflow)")
+    parser.add_argument("--xla", action="store_true",
+                        help="compile the training step as with runtime.xla: true (XLA on TensorFlow, jax.jit on "
+                             "JAX, torch.compile on PyTorch)")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown block for docs/benchmarks.md")
     args = parser.parse_args()
+    argv = sys.argv[1:]
+    if args.quick:
+        args.rounds, args.steps, args.reads = min(args.rounds, 3), min(args.steps, 2), min(args.reads, 64)
+        args.lengths, args.per_length = [n for n in args.lengths if n <= 10_000][:2] or args.lengths[:1], 1
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    use_backend(args.backend)  # before anything imports Keras; the annotate processes inherit KERAS_BACKEND
     from specdsl.backend.quiet import import_keras
 
-    import_keras()
-    import tensorflow as tf
+    keras = import_keras()
+    backend = NAMES[keras.backend.backend()]
+    print(f"backend: {keras.backend.backend()}", file=sys.stderr, flush=True)
 
     rows = []
-    cost = crf_cost(args.batch, args.rounds, args.steps)
+    cost = crf_cost(args.batch, args.rounds, args.steps, xla=args.xla)
     b, t = cost["shape"]
     med = cost["median"]
+    jit = {"JAX": "jax.jit", "TensorFlow": "XLA", "PyTorch": "torch.compile"}[backend]
     rows.append(("model", f"CnnLstmCrf, 10x3p defaults: {cost['params']:,} params (softmax: "
-                          f"{cost['softmax_params']:,})", "labels head's losses and metrics; Adam; float32"))
+                          f"{cost['softmax_params']:,})",
+                 f"labels head's losses and metrics; Adam; float32; {backend}, {jit} {'on' if cost['jit'] else 'off'}"))
     rows.append(("training batch", f"{b} simulated 10x3p reads of about the median length, padded to {t}",
                  f"{cost['bases']:,} real bases; {args.rounds} rounds × {args.steps} steps, models alternating"))
     for name in ("crf", "softmax"):
@@ -196,17 +235,17 @@ def main() -> None:
         rows.append((f"train step, {name}", f"{med[name] * 1000:.0f} ms",
                      f"median of {len(runs)} (range {min(runs) * 1000:.0f}–{max(runs) * 1000:.0f} ms); "
                      f"{b / med[name]:.1f} reads/s"))
-    rows.append(("CRF cost (crf / softmax)", f"{cost['ratio']:.3f}",
+    rows.append((f"CRF cost (crf / softmax), {backend}", f"{cost['ratio']:.3f}",
                  f"goal ≤ 1.30: {'met' if cost['ratio'] <= 1.3 else 'NOT met'}"))
     small = {"embedding_dim": 16, "conv_layers": 1, "conv_filters": 32, "conv_kernel_size": 9, "lstm_units": 16}
-    tiny = crf_cost(args.batch, max(2, args.rounds // 2), args.steps, small)
-    rows.append(("CRF cost, demo layout", f"{tiny['ratio']:.3f}",
+    tiny = crf_cost(args.batch, max(2, args.rounds // 2), args.steps, small, xla=args.xla)
+    rows.append((f"CRF cost, demo layout, {backend}", f"{tiny['ratio']:.3f}",
                  f"emb 16, 1 conv 32@9, BiLSTM 16 ({tiny['params']:,} params): "
                  f"{tiny['median']['crf'] * 1000:.0f} / {tiny['median']['softmax'] * 1000:.0f} ms; the CRF's "
                  "scans weigh more in a tiny model"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        speed = throughput(args.reads, folder)
+        speed = throughput(args.reads, folder, args.xla)
         for strand, what in (("both", "both orientations (default)"), ("forward", "read as given only")):
             r, bases, secs = speed[strand]
             rows.append((f"annotate, {what}", f"{r:.1f} reads/s", f"{bases:,.0f} bases/s; {args.reads} simulated "
@@ -217,15 +256,14 @@ def main() -> None:
     for n, peak, secs in mem:
         rows.append((f"annotate peak RSS, {n:,}-base reads", f"{peak:,.0f} MiB",
                      f"+{peak - base:,.0f} MiB over {mem[0][0]:,} b; {args.per_length} reads; {secs:.1f} s "
-                     "(process start and TensorFlow import included)"))
+                     f"(process start and {backend} import included)"))
     growth = [(peak - base) / (n - mem[0][0]) * 1e3 for n, peak, _ in mem[1:]]
     linear = all(g2 <= g1 * 1.5 + 1 for g1, g2 in zip(growth, growth[1:]))
     rows.append(("memory growth", " / ".join(f"{g:.2f}" for g in growth) + " MiB per kb",
                  f"extra peak ÷ extra length, per step of length; goal: no faster than linear: "
                  f"{'met' if linear else 'NOT met'}"))
-    info = training_machine(tf, "h5py")
-    print(render_results(rows, info, "python benchmarks/bench_labelling.py" + (" --markdown" if args.markdown else ""),
-                         args.markdown))
+    command = " ".join([".venv/bin/python", "benchmarks/bench_labelling.py", *argv])
+    print(render_results(rows, training_machine(None, "h5py"), command, args.markdown))
 
 
 if __name__ == "__main__":

@@ -45,21 +45,45 @@ def render_results(rows: list[tuple[str, str, str]], info: dict[str, str], comma
     return "\n".join(out)
 
 
-def training_machine(tf: Any, *extra_packages: str) -> dict[str, str]:
-    """The machine a training benchmark ran on: CPU, usable cores, GPUs, OS and library versions."""
+def _gpus(tf: Any) -> list[str]:
+    """The GPUs the backend computes on (TensorFlow's when ``tf`` is given, else Keras' backend's)."""
+    if tf is None:
+        import keras
+
+        backend = keras.backend.backend()
+        if backend == "jax":
+            import jax
+
+            return [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+        if backend == "torch":
+            import torch
+
+            return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+        import tensorflow as tf
     gpus = []
     for gpu in tf.config.list_physical_devices("GPU"):
         try:
             gpus.append(tf.config.experimental.get_device_details(gpu).get("device_name", gpu.name))
         except (RuntimeError, ValueError):
             gpus.append(gpu.name)
+    return gpus
+
+
+def training_machine(tf: Any = None, *extra_packages: str) -> dict[str, str]:
+    """The machine a training benchmark ran on: CPU, usable cores, the Keras backend, GPUs, OS and
+    library versions (``tf`` None: whatever backend Keras runs on, TensorFlow not imported unless it is)."""
+    import keras
+
+    backend = keras.backend.backend()
+    gpus = _gpus(tf)
+    packages = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
     info = {
+        "backend": f"{packages.get(backend, backend)} {version(backend)} on {'GPU' if gpus else 'CPU'}",
         "CPU": cpu_model(),
         "cores": f"{usable_cores()} usable of {os.cpu_count()}",
         "GPU": ", ".join(gpus) or "none (CPU only)",
         "OS": f"{platform.system()} {platform.release()}",
         "Python": platform.python_version(),
-        "TensorFlow": version("tensorflow"),
         "Keras": version("keras"),
     }
     info.update({name: version(name) for name in extra_packages})
