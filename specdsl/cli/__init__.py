@@ -1,8 +1,8 @@
 """The ``specdsl`` command: thin verbs over the library, in a few modules of this package.
 
-The core verbs live in :mod:`.analysis` (language only), :mod:`.models`, :mod:`.training` and
-:mod:`.interpret`; systems add theirs (``specdsl annotate``, ``specdsl onehot``) and their command groups
-(``specdsl deepcpg train …``, :mod:`.systems`) through :mod:`specdsl.plugins`, so this package
+The core verbs live in :mod:`.analysis` (language only), :mod:`.models`, :mod:`.training`,
+:mod:`.interpret` and :mod:`.motifs`; systems add theirs (``specdsl annotate``, ``specdsl onehot``) and
+their command groups (``specdsl deepcpg train …``, :mod:`.systems`) through :mod:`specdsl.plugins`, so this package
 names no system.  User mistakes are :class:`~specdsl.errors.SpecError`: printed with position
 and caret, exit status 2, no traceback (``--debug`` shows one).
 """
@@ -26,6 +26,7 @@ CORE_VERBS = {
     "models": ("compile", "inspect", "predict", "tracks", "evaluate", "plot"),
     "training": ("train", "make-data", "init", "schema"),
     "interpret": ("interpret",),
+    "motifs": ("motifs",),
 }
 
 

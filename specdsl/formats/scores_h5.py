@@ -110,4 +110,27 @@ def read_scores(path: str | Path) -> Scores:
     return Scores(hyp, seqs)
 
 
-__all__ = ["CHUNK_ROWS", "Scores", "ScoresWriter", "create_scores", "read_scores"]
+_COORDS = ("chrom_names", "chrom_sizes", "coords_chrom", "coords_start", "coords_end")
+
+
+def read_score_coordinates(h5: Any, path: str) -> Coordinates:
+    """The genome and each row's window of an open score file (``coords_end``, interpretFlat's name), checked."""
+    missing = [name for name in _COORDS if name not in h5]
+    if missing:
+        raise SpecError(f"the file has no coordinates ({', '.join(missing)})", file=path,
+                        hint="score BED regions of a genome (or give FASTA input a BED file and the genome)")
+    if h5["coords_chrom"].dtype.kind in "SO":
+        raise SpecError("coords_chrom holds names, the pre-5.0 BPReveal layout", file=path,
+                        hint="recompute the scores with specdsl interpret or interpret-flat")
+    names = [v.decode() if isinstance(v, bytes) else str(v) for v in h5["chrom_names"][:]]
+    coords = Coordinates(names, [int(v) for v in h5["chrom_sizes"][:]], h5["coords_chrom"][:].astype(np.int64),
+                         h5["coords_start"][:].astype(np.int64), h5["coords_end"][:].astype(np.int64))
+    n = h5[SCORES].shape[0]
+    if not (len(coords.chrom) == len(coords.start) == len(coords.stop) == n):
+        raise SpecError(f"the coordinates hold {len(coords.start)} regions, the scores {n}", file=path)
+    if n and coords.chrom.max() >= len(names):
+        raise SpecError("coords_chrom names a chromosome beyond chrom_names", file=path)
+    return coords
+
+
+__all__ = ["CHUNK_ROWS", "Scores", "ScoresWriter", "create_scores", "read_score_coordinates", "read_scores"]

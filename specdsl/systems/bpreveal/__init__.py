@@ -6,7 +6,7 @@ so any profile model trains on it.  This package adds what is BPReveal's alone: 
 ``bpreveal-solo`` (:mod:`.config_kind`), ``specdsl make-data`` for its files (:mod:`.make_data`), and
 its programs after training (:mod:`.commands`: ``tile-genome``, ``make-predictions`` with its config,
 :mod:`.prediction_config`, ``predict-to-bigwig``, ``interpret-flat`` with its config,
-:mod:`.interpret_config`, and ``shap-to-numpy``), thin over the formats and the prediction and
+:mod:`.interpret_config`, ``shap-to-numpy`` and ``shap-to-bigwig``), thin over the formats and the prediction and
 interpretation engines every profile model uses (``specdsl predict --bed``, ``specdsl tracks``,
 ``specdsl interpret``).
 """
@@ -18,7 +18,7 @@ _COMMANDS = "specdsl.systems.bpreveal.commands"
 register(Plugin(
     "bpreveal", order=0,
     system=System("bpreveal", "BPReveal's programs after training (tileGenome, makePredictions, predictToBigwig, "
-                              "interpretFlat, shapToNumpy)", (
+                              "interpretFlat, shapToNumpy, shapToBigwig)", (
         ("tile-genome", f"{_COMMANDS}.tile_genome", "tileGenome: prediction windows over a genome, as a BED"),
         ("make-predictions", f"{_COMMANDS}.make_predictions", "makePredictions CONFIG.json: a profile model's "
                                                               "predictions into BPReveal's HDF5"),
@@ -32,6 +32,8 @@ register(Plugin(
                                                           "profile and counts metrics into BPReveal's HDF5"),
         ("shap-to-numpy", f"{_COMMANDS}.shap_to_numpy", "shapToNumpy: a score file's sequences and scores as "
                                                         "(N, 4, L) arrays for modisco"),
+        ("shap-to-bigwig", f"{_COMMANDS}.shap_to_bigwig", "shapToBigwig: a score file's per-base contributions "
+                                                          "as a bigWig"),
     )),
     config_kinds=("specdsl.systems.bpreveal.config_kind",),
     config_checks=("specdsl.systems.bpreveal.checks",),
