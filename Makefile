@@ -35,6 +35,10 @@ demo: $(STAMP)
 	$(BIN)/specdsl predict $(OUT)/demo/bpnet.keras --bed $(OUT)/demo/tiles.bed --genome $(OUT)/demo/genome.fa \
 		-o $(OUT)/demo/preds.h5
 	$(BIN)/specdsl tracks $(OUT)/demo/preds.h5 -o $(OUT)/demo/tracks
+	@echo "== BPReveal: which bases drive the profiles (DeepLIFT-SHAP, interpretFlat's file, a contribution bigWig) =="
+	$(BIN)/specdsl interpret $(OUT)/demo/bpnet.keras --bed $(OUT)/demo/tiles.bed --genome $(OUT)/demo/genome.fa \
+		--shuffles 8 -o $(OUT)/demo/scores.h5
+	$(BIN)/specdsl bpreveal shap-to-bigwig --h5 $(OUT)/demo/scores.h5 --bw $(OUT)/demo/contributions.bw --verbose
 	@echo "== DeepCpG: dcpg_data.py, dcpg_train.py, dcpg_eval.py command lines on synthetic cells =="
 	$(BIN)/specdsl make-data deepcpg --out $(DCPG) --sites 4000 --cells 3
 	$(BIN)/specdsl deepcpg data --cpg_profiles $(DCPG)/cpg/*.tsv --dna_files $(DCPG)/dna \
