@@ -10,7 +10,11 @@ DeepLIFT rules cost on top of the backward pass every attribution needs.
    weights: speed does not depend on them).  One untimed region first (tracing), then the timed run.
 2. **Gradient × input** of the same metric over the same 2 × 20 rows per region (what one
    DeepLIFT-SHAP batch computes without its rules), through :mod:`specdsl.backend.gradients`.
-3. **ISM** of the counts output over a ``--ism-window`` window (3 substitutions per position), plain
+3. **Gradient × input** (:func:`specdsl.interpret.gradient_methods.gradient_x_input`, ``--method
+   grad-x-input``) and **integrated gradients** (``--method ig``: ``--ig-shuffles`` references ×
+   ``--steps`` midpoint points on ``--ig-regions`` regions; the cost grows with both) of the
+   profile metric, with integrated gradients' largest delta.
+4. **ISM** of the counts output over a ``--ism-window`` window (3 substitutions per position), plain
    batched forward passes (no partial recomputation: every mutant runs the whole network).
 
 Run (2-core CPU: about 3 minutes)::
@@ -63,6 +67,9 @@ def main() -> int:
     parser.add_argument("--regions", type=int, default=8, help="timed regions (default 8)")
     parser.add_argument("--shuffles", type=int, default=20, help="references per region (default 20)")
     parser.add_argument("--batch", type=int, default=40, help="(region, reference) pairs per batch (default 40)")
+    parser.add_argument("--steps", type=int, default=50, help="integrated gradients' points (default 50)")
+    parser.add_argument("--ig-shuffles", type=int, default=4, help="integrated gradients' references (default 4)")
+    parser.add_argument("--ig-regions", type=int, default=2, help="integrated gradients' regions (default 2)")
     parser.add_argument("--ism-window", type=int, default=100, help="ISM positions per region (default 100)")
     parser.add_argument("--markdown", action="store_true", help="a block for docs/benchmarks.md")
     args = parser.parse_args()
@@ -72,6 +79,7 @@ def main() -> int:
     keras = import_keras()
     from specdsl.backend.gradients import input_gradients
     from specdsl.interpret.deeplift import counts_target, deep_lift_shap, profile_target
+    from specdsl.interpret.gradient_methods import gradient_x_input, integrated_gradients
     from specdsl.interpret.ism import ism
 
     keras.utils.set_random_seed(0)
@@ -94,6 +102,19 @@ def main() -> int:
                  f"{len(pairs)} rows (2 × {args.shuffles} per region) in batches of {args.batch}: what DeepLIFT-SHAP "
                  f"costs without its rules; DeepLIFT-SHAP counts rate ÷ this rate = "
                  f"{grad_seconds / seconds:.2f}"))
+    gradient_x_input(model, X[:1], profile_target(0))  # traces
+    _, gx_seconds = timed(gradient_x_input, model, X[1:], profile_target(0), batch_size=args.batch)
+    rows.append(("gradient × input, profile metric", f"{args.regions / gx_seconds:,.2f} regions/s",
+                 f"{args.regions} regions, one row each, in {gx_seconds:.1f} s"))
+    ig_options = {"n_shuffles": args.ig_shuffles, "steps": args.steps, "batch_size": 2 * args.batch,
+                  "warning_threshold": float("inf")}
+    integrated_gradients(model, X[:1], profile_target(0), **{**ig_options, "n_shuffles": 1})  # traces
+    ig, ig_seconds = timed(integrated_gradients, model, X[1:1 + args.ig_regions], profile_target(0), **ig_options)
+    rows.append((f"integrated gradients, profile metric, {args.steps} steps",
+                 f"{args.ig_regions / ig_seconds:,.3f} regions/s",
+                 f"{args.ig_regions} regions × {args.ig_shuffles} shuffles × ({args.steps} + 2) rows in "
+                 f"{ig_seconds:.1f} s; largest convergence delta {ig.max_delta:.1e} (f(x) − f(r) up to "
+                 f"{np.abs(ig.predictions[:, None] - ig.reference_predictions).max():.2g})"))
     start = (args.input_length - args.ism_window) // 2
 
     def predict(batch: np.ndarray) -> np.ndarray:

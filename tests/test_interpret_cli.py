@@ -162,6 +162,37 @@ def test_native_interpret_ism_scores_the_profile_metric(work: Path) -> None:
                                    rtol=1e-2, atol=1e-3)
 
 
+def test_native_interpret_gradient_methods(work: Path, capsys) -> None:
+    """--method ig adds up to f(x) − mean f(r) on the run's own references (its delta printed);
+    --method grad-x-input writes the counts metric's gradient."""
+    from specdsl.backend.gradients import input_gradients
+    from specdsl.backend.keras_model import load_model
+    from specdsl.interpret.deeplift import counts_target
+    from specdsl.interpret.gradient_methods import integrated_gradients
+    from specdsl.interpret.score_files import row_references
+
+    out = work / "ig.h5"
+    assert main(["interpret", str(work / "m.keras"), "--fasta", str(work / "seqs.fa"), "--metric", "counts",
+                 "--method", "ig", "--shuffles", "2", "--steps", "16", "-o", str(out)]) == 0
+    assert "largest convergence delta" in capsys.readouterr().err
+    with h5py.File(out, "r") as h5:
+        check_layout(h5, len(REGIONS))
+        x, hyp = h5["input_seqs"][...].astype(np.float32), h5["hyp_scores"][...].astype(np.float64)
+        assert "'steps': 16" in h5["metadata"].attrs["config"]
+    refs = row_references(x, np.arange(len(x)), 2, 2, 0)
+    model = load_model(work / "m.keras")
+    api = integrated_gradients(model, x, counts_target(1), references=refs, steps=16, warning_threshold=np.inf)
+    np.testing.assert_allclose(hyp, api.hypothetical, rtol=2e-3, atol=1e-4)  # float16 in the file
+    fx, fr = model_values(work, x, refs, "counts")
+    np.testing.assert_allclose((hyp * x).sum(axis=(1, 2)), fx - fr, atol=api.max_delta + 1e-3)
+    grad_out = work / "grad.h5"
+    assert main(["interpret", str(work / "m.keras"), "--fasta", str(work / "seqs.fa"), "--metric", "counts",
+                 "--method", "grad-x-input", "-o", str(grad_out)]) == 0
+    with h5py.File(grad_out, "r") as h5:
+        np.testing.assert_allclose(h5["hyp_scores"][...], input_gradients(lambda v: model(v)[1][:, 0], x),
+                                   rtol=1e-2, atol=1e-4)
+
+
 @pytest.mark.parametrize("argv,named", [
     (["--metric", "logit"], "--metric"),
     (["--tasks", "0,7"], "--tasks"),

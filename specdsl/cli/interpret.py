@@ -4,7 +4,8 @@ For any specdsl model with one one-hot sequence input: a profile model's profile
 (BPReveal's weighted mean-normed logits of ``--tasks``) or counts metric of the head ``--output``
 names, a classifier's logit of unit ``--tasks`` of the output ``--output`` names.  ``--method
 deepshap`` is DeepLIFT-SHAP over ``--shuffles`` k-mer-shuffled references per sequence, ``ism``
-exact in-silico mutagenesis of the same number; either way the file has interpretFlat's layout
+exact in-silico mutagenesis of the same number, ``ig`` integrated gradients from the same
+references in ``--steps`` points, ``grad-x-input`` the gradient; in every case the file has interpretFlat's layout
 (:mod:`specdsl.formats.scores_h5`), so ``specdsl bpreveal shap-to-numpy`` and ``modisco motifs -i``
 read it.  The work is :func:`specdsl.interpret.score_files.interpret_to_h5`.  The inputs are read
 and checked before Keras starts.
@@ -17,6 +18,8 @@ import sys
 from typing import Any
 
 from specdsl.errors import SpecError, did_you_mean
+from specdsl.interpret.gradient_methods import DEFAULT_STEPS
+from specdsl.interpret.score_files import METHODS
 
 METRICS = ("profile", "counts", "logit")
 
@@ -98,7 +101,7 @@ def cmd_interpret(args: argparse.Namespace) -> int:
     if not args.o.endswith((".h5", ".hdf5")):
         raise SpecError("the scores go to an HDF5 file: give -o SCORES.h5", path="-o")
     tasks = _tasks(args.tasks)
-    for name, value in (("--shuffles", args.shuffles), ("--batch-size", args.batch_size)):
+    for name, value in (("--shuffles", args.shuffles), ("--batch-size", args.batch_size), ("--steps", args.steps)):
         if value < 1:
             raise SpecError(f"must be ≥ 1, got {value}", path=name)
     if args.seed < 0:
@@ -121,11 +124,13 @@ def cmd_interpret(args: argparse.Namespace) -> int:
         target, lengths = class_target_of(model, args, tasks), (int(shape[0]), int(shape[0]))
     config = str({"model": args.model, "bed": args.bed, "genome": args.genome, "fasta": args.fasta,
                   "output": args.output, "tasks": tasks, "metric": args.metric, "method": args.method,
-                  "shuffles": args.shuffles, "kmer-size": args.kmer_size, "seed": args.seed})
+                  "shuffles": args.shuffles, "kmer-size": args.kmer_size, "seed": args.seed,
+                  **({"steps": args.steps} if args.method == "ig" else {})})
     with RegionProgress("interpreting", inputs.count) as bar:
         summary = interpret_to_h5(model, inputs, args.o, target, input_length=lengths[0], output_length=lengths[1],
                                   method=args.method, n_shuffles=args.shuffles, kmer_size=args.kmer_size,
-                                  seed=args.seed, batch_size=args.batch_size, config=config, progress=bar.advance)
+                                  seed=args.seed, batch_size=args.batch_size, steps=args.steps, config=config,
+                                  progress=bar.advance)
     for line in summary.report(args.o):
         print(line, file=sys.stderr)
     return 0
@@ -133,8 +138,8 @@ def cmd_interpret(args: argparse.Namespace) -> int:
 
 def add_verbs(sub: Any) -> None:
     p = sub.add_parser(
-        "interpret", help="contribution scores (DeepLIFT-SHAP or ISM) of BED regions or FASTA records, into "
-                          "BPReveal's interpretFlat HDF5",
+        "interpret", help="contribution scores (DeepLIFT-SHAP, ISM, integrated gradients, gradient × input) of "
+                          "BED regions or FASTA records, into BPReveal's interpretFlat HDF5",
         description="Contribution scores of a model with one one-hot input, for BED regions of a genome or FASTA "
                     "records, written in interpretFlat's layout (hyp_scores float16, input_seqs, input_predictions, "
                     "coordinates or descriptions). Profile models: the profile metric (weighted mean-normed logits "
@@ -142,9 +147,12 @@ def add_verbs(sub: Any) -> None:
         epilog="References: --shuffles shuffles per sequence, each keeping the sequence's k-mer counts for k = "
                "--kmer-size (1 mononucleotide, 2 dinucleotide), seeded by --seed and the sequence's position in "
                "the input, so they do not depend on batching. DeepLIFT-SHAP "
-               "prints its largest convergence delta and warns above 1e-3, naming the layers treated as linear. "
-               "ISM writes its hypothetical scores (the change from each substitution, less the mean over the four "
-               "bases); input_predictions is the target on the real sequence either way.")
+               "and integrated gradients print their largest convergence delta and warn above 1e-3, naming the "
+               "layers DeepLIFT treated as linear or asking for more --steps. ISM writes its hypothetical scores (the "
+               "change from each substitution, less the mean over the four bases), grad-x-input the gradient (its "
+               "contributions are gradient × input); input_predictions is the target on the real sequence in every "
+               "case. Cost in model rows per sequence: deepshap 2 × shuffles, ig (steps + 2) × shuffles, ism 3 × "
+               "length, grad-x-input 1.")
     p.add_argument("model", metavar="MODEL.keras", help="a profile model or a classifier with one one-hot input")
     p.add_argument("--bed", metavar="REGIONS.bed", help="regions to score (with --genome): profile models' as wide "
                                                         "as their output, classifiers' as their input")
@@ -158,12 +166,15 @@ def add_verbs(sub: Any) -> None:
                                                   "unit whose logit is explained (default: all tasks; unit 0)")
     p.add_argument("--metric", choices=METRICS, help="profile models: profile (the default) or counts; "
                                                      "classifiers: logit (the only one)")
-    p.add_argument("--method", choices=("deepshap", "ism"), default="deepshap",
-                   help="deepshap: DeepLIFT-SHAP over shuffled references; ism: every single-base substitution")
-    p.add_argument("--shuffles", type=int, default=20, metavar="N", help="deepshap: references per sequence")
-    p.add_argument("--kmer-size", type=int, default=2, metavar="K", help="deepshap: the k-mer counts each shuffle "
-                                                                         "keeps")
-    p.add_argument("--seed", type=int, default=0, metavar="S", help="deepshap: seed of the shuffles")
+    p.add_argument("--method", choices=METHODS, default="deepshap",
+                   help="deepshap: DeepLIFT-SHAP over shuffled references; ism: every single-base substitution; ig: "
+                        "integrated gradients from the same references; grad-x-input: the gradient, one pass")
+    p.add_argument("--shuffles", type=int, default=20, metavar="N", help="deepshap, ig: references per sequence")
+    p.add_argument("--kmer-size", type=int, default=2, metavar="K", help="deepshap, ig: the k-mer counts each "
+                                                                         "shuffle keeps")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="deepshap, ig: seed of the shuffles")
+    p.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N",
+                   help="ig: points of the midpoint rule along each path from reference to sequence")
     p.add_argument("--batch-size", type=int, default=64, metavar="N",
                    help="(sequence, reference) pairs per DeepLIFT-SHAP batch; ISM runs 4× as many substitutions")
     p.set_defaults(func=cmd_interpret)

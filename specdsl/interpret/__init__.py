@@ -13,7 +13,10 @@ NumPy or ``keras.ops`` (an import-linter contract forbids TensorFlow, JAX and Py
   completeness check; the graph walk, the per-layer rules, the targets (BPReveal's profile and
   counts metrics, classifier logits, DeepCpG cells) and the batched run are in the ``deeplift_*``
   modules.  The gradients come from the backend's autodiff (:mod:`specdsl.backend.gradients`).
-- :mod:`specdsl.interpret.score_files`: either method over every BED region or FASTA record of an
+- :mod:`specdsl.interpret.gradient_methods`: gradient × input and integrated gradients of the same
+  targets through the unmodified graph (no rules needed, so exact up to quadrature where DeepLIFT
+  treats a layer as linear).
+- :mod:`specdsl.interpret.score_files`: any method over every BED region or FASTA record of an
   input, a batch at a time, into BPReveal's interpretFlat HDF5 (``specdsl interpret``,
   ``specdsl bpreveal interpret-flat``).
 

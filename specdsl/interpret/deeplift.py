@@ -62,8 +62,9 @@ class ConvergenceWarning(UserWarning):
 
 
 @dataclass(frozen=True)
-class DeepLiftShapResult:
-    """Scores of N sequences of length L over A letters, and how well they add up.
+class AttributionResult:
+    """Scores of N sequences of length L over A letters, and how well they add up (DeepLIFT-SHAP,
+    integrated gradients; gradient × input has no reference, so R = 0 and no deltas).
 
     ``hypothetical`` (N, L, A), or None when not asked for; ``contributions`` (N, L, A), hypothetical
     × X; ``predictions`` (N,), the target on X; ``reference_predictions`` (N, R), the target on
@@ -93,7 +94,11 @@ class DeepLiftShapResult:
         return float(self.deltas.max()) if self.deltas.size else 0.0
 
 
-def _sequences(X: Any) -> np.ndarray:
+#: The name DeepLIFT-SHAP's callers know it by.
+DeepLiftShapResult = AttributionResult
+
+
+def sequences(X: Any) -> np.ndarray:
     X = np.asarray(X)
     if X.ndim != 3 or 0 in X.shape:
         raise SpecError(f"DeepLIFT-SHAP takes a batch of one-hot sequences of shape (N, L, 4), not {X.shape}",
@@ -105,7 +110,7 @@ def _sequences(X: Any) -> np.ndarray:
     return X
 
 
-def _given_references(refs: Any, X: np.ndarray) -> np.ndarray:
+def given_references(refs: Any, X: np.ndarray) -> np.ndarray:
     refs = np.asarray(refs)
     if refs.ndim == 3:  # the same references for every sequence
         refs = np.broadcast_to(refs[None], (len(X), *refs.shape))
@@ -117,7 +122,7 @@ def _given_references(refs: Any, X: np.ndarray) -> np.ndarray:
     return refs
 
 
-def _positive(name: str, value: int) -> int:
+def positive(name: str, value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise SpecError(f"{name} must be a positive whole number, not {value!r}")
     return int(value)
@@ -144,46 +149,23 @@ def deep_lift_shap(model: Any, X: Any, target: Target | int | Callable[[Any], An
     :mod:`.deeplift_targets`.  Warns :class:`ConvergenceWarning` when a delta exceeds
     ``warning_threshold``.
     """
-    X = _sequences(X)
+    X = sequences(X)
     target = as_target(target)
-    batch_size = _positive("batch_size", batch_size)
+    batch_size = positive("batch_size", batch_size)
     if dtype not in ("float32", "float64"):
         raise SpecError(f"dtype must be 'float32' or 'float64', not {dtype!r}")
     if references is None:
-        n_refs = _positive("n_shuffles", n_shuffles)
+        n_refs = positive("n_shuffles", n_shuffles)
         refs = None
     else:
-        refs = _given_references(references, X)
+        refs = given_references(references, X)
         n_refs = refs.shape[1]
     from specdsl.interpret import deeplift_run  # imports Keras: only once the arguments are known good
 
     runner = deeplift_run.Runner(model, target, dtype, sequence_input, [np.asarray(a) for a in args], len(X))
-    n, total = len(X), len(X) * n_refs
-    hyp = np.zeros(X.shape, np.float64)
-    deltas = np.zeros((n, n_refs), np.float64)
-    values = np.zeros((n, n_refs), np.float64)
-    ref_values = np.zeros((n, n_refs), np.float64)
-    per_chunk = max(1, batch_size // n_refs)
-    done = 0
-    for start in range(0, n, per_chunk):
-        stop = min(n, start + per_chunk)
-        chunk_refs = (make_references(X[start:stop], n_refs, "dinucleotide", seed=seed, first_index=start)
-                      if refs is None else refs[start:stop])
-        pair_ex, pair_ref = np.divmod(np.arange((stop - start) * n_refs), n_refs)
-        for lo in range(0, len(pair_ex), batch_size):
-            ex, rj = pair_ex[lo:lo + batch_size], pair_ref[lo:lo + batch_size]
-            x, r = X[start + ex], chunk_refs[ex, rj]
-            mult, vx, vr = runner.pairs(x, r, start + ex)
-            mult = mult.astype(np.float64)
-            diff = np.sum((x - r) * mult, axis=(1, 2))
-            deltas[start + ex, rj] = np.abs(diff - (vx - vr))
-            values[start + ex, rj], ref_values[start + ex, rj] = vx, vr
-            np.add.at(hyp, start + ex, hypothetical_contributions(mult, r))
-            done += len(ex)
-            if progress is not None:
-                progress(done, total)
+    hyp, deltas, values, ref_values = over_pairs(X, refs, n_refs, seed, batch_size, runner.pairs, progress)
     out_dtype = np.float64 if dtype == "float64" else np.float32
-    hyp = (hyp / n_refs).astype(out_dtype)
+    hyp = hyp.astype(out_dtype)
     result = DeepLiftShapResult(
         hypothetical=hyp if hypothetical else None, contributions=(hyp * X).astype(out_dtype),
         predictions=values[:, 0].astype(out_dtype), reference_predictions=ref_values.astype(out_dtype),
@@ -192,6 +174,43 @@ def deep_lift_shap(model: Any, X: Any, target: Target | int | Callable[[Any], An
     if result.max_delta > warning_threshold:
         warnings.warn(ConvergenceWarning(_warning_text(result, warning_threshold, dtype)), stacklevel=2)
     return result
+
+
+#: ``multipliers(x, r, examples) -> (mult, f(x), f(r))`` for P (example, reference) pairs.
+PairMultipliers = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]
+
+
+def over_pairs(X: np.ndarray, refs: np.ndarray | None, n_refs: int, seed: int, batch_size: int,
+               multipliers: PairMultipliers, progress: Progress | None = None,
+               rows_per_pair: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every (example, reference) pair through ``multipliers``, ``batch_size // rows_per_pair`` pairs
+    at a time: the references' hypothetical scores averaged (N, L, A), and per pair (N, R) the
+    convergence delta ``|Σ (x − r)·mult − (f(x) − f(r))|``, f(x) and f(r).  ``refs`` None makes
+    ``n_refs`` dinucleotide shuffles a chunk of examples at a time, seeded per example."""
+    n, total = len(X), len(X) * n_refs
+    hyp = np.zeros(X.shape, np.float64)
+    deltas, values, ref_values = (np.zeros((n, n_refs), np.float64) for _ in range(3))
+    pairs_per_batch = max(1, batch_size // rows_per_pair)
+    per_chunk = max(1, pairs_per_batch // n_refs)
+    done = 0
+    for start in range(0, n, per_chunk):
+        stop = min(n, start + per_chunk)
+        chunk_refs = (make_references(X[start:stop], n_refs, "dinucleotide", seed=seed, first_index=start)
+                      if refs is None else refs[start:stop])
+        pair_ex, pair_ref = np.divmod(np.arange((stop - start) * n_refs), n_refs)
+        for lo in range(0, len(pair_ex), pairs_per_batch):
+            ex, rj = pair_ex[lo:lo + pairs_per_batch], pair_ref[lo:lo + pairs_per_batch]
+            x, r = X[start + ex], chunk_refs[ex, rj]
+            mult, vx, vr = multipliers(x, r, start + ex)
+            mult = mult.astype(np.float64)
+            diff = np.sum((x - r) * mult, axis=(1, 2))
+            deltas[start + ex, rj] = np.abs(diff - (vx - vr))
+            values[start + ex, rj], ref_values[start + ex, rj] = vx, vr
+            np.add.at(hyp, start + ex, hypothetical_contributions(mult, r))
+            done += len(ex)
+            if progress is not None:
+                progress(done, total)
+    return hyp / n_refs, deltas, values, ref_values
 
 
 def target_function(model: Any, target: Target | int | Callable[[Any], Any],
@@ -215,6 +234,7 @@ def _warning_text(result: DeepLiftShapResult, threshold: float, dtype: str) -> s
                    if dtype == "float32" else "; every layer has an exact rule")
 
 
-__all__ = ["ConvergenceWarning", "DeepLiftShapResult", "Progress", "Target", "callable_target", "cell_target",
-           "class_target", "counts_target", "deep_lift_shap", "hypothetical_contributions", "output_target",
-           "profile_target", "target_function"]
+__all__ = ["AttributionResult", "ConvergenceWarning", "DeepLiftShapResult", "PairMultipliers", "Progress", "Target",
+           "callable_target", "cell_target", "class_target", "counts_target", "deep_lift_shap", "given_references",
+           "hypothetical_contributions", "output_target", "over_pairs", "positive", "profile_target", "sequences",
+           "target_function"]

@@ -84,16 +84,45 @@ def output_layer(model: Any, index: int) -> Any:
 def run(model: Any, inputs: list[Any], pairs: int, walk: Walk, logit_layers: frozenset[str] = frozenset(),
         prefix: str = "") -> list[Any]:
     """The model's outputs (flat list) on stacked inputs, every layer replaced by its DeepLIFT rule."""
+    return _walk(model, inputs, lambda op, args, kwargs, name: _apply(op, args, kwargs, pairs, walk, logit_layers,
+                                                                      name), prefix)
+
+
+def run_plain(model: Any, inputs: list[Any], logit_layers: frozenset[str] = frozenset(), prefix: str = "") -> list[Any]:
+    """The model's outputs (flat list) with every layer as it is, except that the ``logit_layers``
+    stop before their final activation: the function gradient methods differentiate, the same
+    one DeepLIFT-SHAP explains, at one row per input."""
+    def apply(op: Any, args: tuple, kwargs: dict, name: str) -> Any:
+        if name in logit_layers and isinstance(op, _ACTIVATED):
+            return _pre_activation(op, args, kwargs)
+        if name in logit_layers and isinstance(op, (keras.layers.Activation, keras.layers.Softmax)):
+            return args[0]
+        return op(*args, **kwargs)
+    return _walk(model, inputs, apply, prefix)
+
+
+def _walk(model: Any, inputs: list[Any], apply: Callable[[Any, tuple, dict, str], Any], prefix: str) -> list[Any]:
     graph = functional(model)
 
     def operation_fn(op: Any) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
             if "training" in getattr(op, "_call_context_args", ()):
                 kwargs["training"] = False
-            return _apply(op, args, kwargs, pairs, walk, logit_layers, prefix)
+            return apply(op, args, kwargs, prefix + op.name)
         return call
 
     return keras.tree.flatten(graph._run_through_graph(inputs, operation_fn=operation_fn))
+
+
+def _walkable(op: Any) -> bool:
+    """A nested model whose own graph can be walked (a functional model or a built Sequential)."""
+    if not isinstance(op, keras.Model):
+        return False
+    try:
+        functional(op)
+    except SpecError:
+        return False
+    return True
 
 
 def _linear_activation(fn: Any) -> bool:
@@ -139,17 +168,11 @@ def _activation_layer(layer: Any, x: Any, pairs: int, walk: Walk, name: str) -> 
 
 
 def _apply(op: Any, args: tuple, kwargs: dict, pairs: int, walk: Walk, logit_layers: frozenset[str],
-           prefix: str) -> Any:
-    name = prefix + op.name
-    if isinstance(op, keras.Model):
-        try:
-            functional(op)
-        except SpecError:
-            pass
-        else:
-            inputs = args[0] if len(args) == 1 else list(args)
-            outputs = run(op, keras.tree.flatten(inputs), pairs, walk, frozenset(), name + "/")
-            return outputs[0] if len(outputs) == 1 else outputs
+           name: str) -> Any:
+    if _walkable(op):
+        inputs = args[0] if len(args) == 1 else list(args)
+        outputs = run(op, keras.tree.flatten(inputs), pairs, walk, frozenset(), name + "/")
+        return outputs[0] if len(outputs) == 1 else outputs
     if isinstance(op, _LINEAR):
         return op(*args, **kwargs)
     if isinstance(op, _ACTIVATED):
@@ -187,4 +210,5 @@ def _max_pool(op: Any, args: tuple, pairs: int, walk: Walk, name: str) -> Any:
     return None
 
 
-__all__ = ["ACTIVATED_LAYERS", "ACTIVATION_LAYERS", "LINEAR_LAYERS", "Walk", "functional", "output_layer", "run"]
+__all__ = ["ACTIVATED_LAYERS", "ACTIVATION_LAYERS", "LINEAR_LAYERS", "Walk", "functional", "output_layer", "run",
+           "run_plain"]

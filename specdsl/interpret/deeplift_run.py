@@ -73,6 +73,12 @@ def _precision_notes(dtype: str) -> tuple[str, ...]:
     return ()
 
 
+def _one_per_example(values: Any, p: int) -> None:
+    if tuple(values.shape) != (p,):
+        raise SpecError(f"the attribution target gives shape {tuple(values.shape)} for {p} examples; "
+                        "it must give one number per example")
+
+
 class Runner:
     """Holds the model (in ``dtype``), the bound target, the other inputs; runs batches of pairs."""
 
@@ -119,14 +125,63 @@ class Runner:
                 inputs.append(half if i == self.index else ops.convert_to_tensor(next(rest), dtype=kind))
             outs = deeplift_graph.run(self.model, inputs, p, self.walk, self.target.logit_layers)
             vx, vr = self.target.pair([o[:p] for o in outs], [o[p:] for o in outs])
-            if tuple(vx.shape) != (p,):
-                raise SpecError(f"the DeepLIFT-SHAP target gives shape {tuple(vx.shape)} for {p} examples; "
-                                "it must give one number per example")
+            _one_per_example(vx, p)
             return vx, (vx, vr)
 
         stacked = np.concatenate([x, r]).astype(self.dtype)
         grad, (vx, vr) = input_gradients(fn, stacked, has_aux=True)
         return grad[:p], np.asarray(vx, np.float64), np.asarray(vr, np.float64)
+
+    def _plain_inputs(self, stacked: Any, rows: np.ndarray) -> list[Any]:
+        """The model's inputs for the plain graph: ``stacked`` sequences, the other inputs of ``rows``."""
+        ops = import_keras().ops
+        inputs, rest = [], iter([a[rows] for a in self.args])
+        for i, kind in enumerate(self.input_dtypes):
+            inputs.append(stacked if i == self.index else ops.convert_to_tensor(next(rest), dtype=kind))
+        return inputs
+
+    def path_gradients(self, x: np.ndarray, r: np.ndarray, examples: np.ndarray, alphas: np.ndarray,
+                       weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``Σ_k weights[k]·∇f_x(r + alphas[k]·(x − r))`` (P, L, A), with f_x(x) and f_x(r) (P,), for P
+        pairs: integrated gradients by quadrature, or the plain gradient (``alphas = weights = [1]``).
+
+        One pass of the unmodified graph (logit layers stopped before their activation) over
+        ``[x; r; path points]``; x and r rows are held constant and only give the target's values,
+        so a profile metric's weights are x's own at every path point, and the function whose
+        change the scores add up to is the one DeepLIFT-SHAP explains."""
+        ops = import_keras().ops
+        p, steps = len(x), len(alphas)
+        path = (r[None] + alphas[:, None, None, None] * (x - r)[None]).reshape(-1, *x.shape[1:])
+        row_weights = np.repeat(np.asarray(weights, self.dtype), p)
+        rows = np.concatenate([examples, examples, np.tile(examples, steps)])
+
+        def fn(stacked: Any) -> Any:
+            held = ops.concatenate([ops.stop_gradient(stacked[:2 * p]), stacked[2 * p:]], axis=0)
+            outs = deeplift_graph.run_plain(self.model, self._plain_inputs(held, rows), self.target.logit_layers)
+            at_x, at_r, on_path = [o[:p] for o in outs], [o[p:2 * p] for o in outs], [o[2 * p:] for o in outs]
+            vx, vr = self.target.pair(at_x, at_r)
+            _, vz = self.target.pair([ops.concatenate([o] * steps, axis=0) for o in at_x], on_path)
+            _one_per_example(vx, p)
+            return vz * ops.convert_to_tensor(row_weights), (vx, vr)
+
+        stacked = np.concatenate([x, r, path]).astype(self.dtype)
+        grad, (vx, vr) = input_gradients(fn, stacked, has_aux=True)
+        mult = grad[2 * p:].reshape(steps, p, *x.shape[1:]).sum(axis=0)
+        return mult, np.asarray(vx, np.float64), np.asarray(vr, np.float64)
+
+    def gradients(self, x: np.ndarray, examples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``∇f_x(x)`` (P, L, A) and ``f_x(x)`` (P,): one pass of the unmodified graph."""
+        ops = import_keras().ops
+        p = len(x)
+
+        def fn(stacked: Any) -> Any:
+            outs = deeplift_graph.run_plain(self.model, self._plain_inputs(stacked, examples), self.target.logit_layers)
+            vx, _ = self.target.pair(outs, [ops.stop_gradient(o) for o in outs])
+            _one_per_example(vx, p)
+            return vx, vx
+
+        grad, vx = input_gradients(fn, x.astype(self.dtype), has_aux=True)
+        return grad, np.asarray(vx, np.float64)
 
     def values(self, x: np.ndarray) -> np.ndarray:
         """The target on ``x`` alone (P,), forward only, each example its own reference (so a profile
