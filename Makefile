@@ -87,7 +87,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check specdsl tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/pytest -n auto --dist loadfile  # one worker per core; a file stays on one worker (its trained fixtures run once)
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder  # one worker per core; a file stays on one worker (its trained fixtures run once); the longest files first (tests/conftest.py)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_core.py

@@ -344,6 +344,9 @@ JAX_RUN = textwrap.dedent("""
     X = np.load(sys.argv[2])
     result = deep_lift_shap(model, X, profile_target(0), n_shuffles=3)
     np.save(sys.argv[3], result.hypothetical)
+    from specdsl.interpret.gradient_methods import integrated_gradients
+    ig = integrated_gradients(model, X, profile_target(0), n_shuffles=2, steps=8, warning_threshold=np.inf)
+    np.save(sys.argv[3].replace(".npy", "_ig.npy"), ig.hypothetical)
     try:
         deep_lift_shap(model, X, profile_target(0), n_shuffles=3, dtype="float64")
         refused = False
@@ -357,6 +360,7 @@ JAX_RUN = textwrap.dedent("""
 @pytest.mark.skipif(not all(__import__("importlib").util.find_spec(m) for m in ("jax", "tensorflow")),
                     reason="needs JAX and TensorFlow")
 def test_jax_gives_what_tensorflow_gives(bpnet, tmp_path: Path):
+    """DeepLIFT-SHAP and integrated gradients: the same scores on JAX, whose autodiff differs."""
     import keras
 
     if keras.backend.backend() != "tensorflow":
@@ -373,3 +377,7 @@ def test_jax_gives_what_tensorflow_gives(bpnet, tmp_path: Path):
     assert report["backend"] == "jax" and report["max_delta"] < 1e-4 and report["refused"]
     mine = quiet_run(bpnet, X, profile_target(0), n_shuffles=3)
     np.testing.assert_allclose(np.load(tmp_path / "h.npy"), mine.hypothetical, rtol=1e-4, atol=1e-5)
+    from specdsl.interpret.gradient_methods import integrated_gradients
+
+    ig = integrated_gradients(bpnet, X, profile_target(0), n_shuffles=2, steps=8, warning_threshold=np.inf)
+    np.testing.assert_allclose(np.load(tmp_path / "h_ig.npy"), ig.hypothetical, rtol=1e-4, atol=1e-5)
