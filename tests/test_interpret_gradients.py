@@ -45,7 +45,8 @@ def test_quadrature_rules():
 
 def test_gradient_times_input_is_the_logit_gradient():
     """Through a final sigmoid: the probability's gradient is p(1 − p) times the logit's, and the
-    logit (the default target) is what DeepLIFT-SHAP explains too."""
+    logit (the default target) is what DeepLIFT-SHAP explains too.  Scores are the gradient less its
+    mean over the bases (the part no one-hot change can follow)."""
     import keras
 
     from specdsl.backend.gradients import input_gradients
@@ -55,7 +56,8 @@ def test_gradient_times_input_is_the_logit_gradient():
     logit = gradient_x_input(model, X, class_target(0, 0), batch_size=2)
     prob = gradient_x_input(model, X, class_target(0, 0, logit=False))
     direct = input_gradients(lambda x: model(x, training=False)[:, 0], X)
-    np.testing.assert_allclose(prob.hypothetical, direct, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(prob.hypothetical, direct - direct.mean(axis=-1, keepdims=True), rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(prob.hypothetical.sum(axis=-1), 0, atol=1e-7)
     p = keras.ops.convert_to_numpy(model(X))[:, 0]
     np.testing.assert_allclose(prob.hypothetical, logit.hypothetical * (p * (1 - p))[:, None, None],
                                rtol=1e-4, atol=1e-7)
@@ -76,7 +78,9 @@ def test_integrated_gradients_are_complete_where_deeplift_has_no_rule():
     few = integrated_gradients(model, X, 0, n_shuffles=3, steps=2, rule="gauss-legendre", warning_threshold=np.inf)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        many = integrated_gradients(model, X, 0, n_shuffles=3, steps=24, rule="gauss-legendre", batch_size=30)
+        many = integrated_gradients(model, X, 0, n_shuffles=3, steps=24, rule="gauss-legendre", batch_size=64)
+        split = integrated_gradients(model, X, 0, n_shuffles=3, steps=24, rule="gauss-legendre", batch_size=10)
+    np.testing.assert_allclose(split.hypothetical, many.hypothetical, rtol=1e-5, atol=1e-7)  # 3 passes per path
     assert many.max_delta < 1e-4 < shap.max_delta
     assert many.max_delta < few.max_delta
     np.testing.assert_allclose(many.predictions, shap.predictions, rtol=1e-5)
@@ -84,7 +88,7 @@ def test_integrated_gradients_are_complete_where_deeplift_has_no_rule():
     total = many.contributions.sum(axis=(1, 2))
     np.testing.assert_allclose(total, many.predictions - many.reference_predictions.mean(axis=1), atol=1e-4)
     with pytest.warns(ConvergenceWarning, match="more steps"):
-        integrated_gradients(model, X, 0, n_shuffles=3, steps=1, warning_threshold=1e-9)
+        integrated_gradients(model, X, 0, n_shuffles=3, steps=1)  # the default: 5 % of the change
 
 
 def test_on_a_linear_model_every_method_agrees():
@@ -122,6 +126,26 @@ def test_a_profile_metric_keeps_the_sequences_own_weights_on_the_path():
     assert ig.max_delta < 0.02 * change.mean() and ig.max_delta < coarse.max_delta  # ReLU kinks: slow, but there
     grad = gradient_x_input(model, X, target)
     np.testing.assert_allclose(grad.predictions, shap.predictions, rtol=1e-5)
+
+
+def test_other_inputs_stay_with_their_sequences():
+    """A model with a second input: each sequence's own value is used on its whole path, in any batch."""
+    import keras
+
+    from specdsl.backend.gradients import input_gradients
+
+    seq, extra = keras.Input((LENGTH, 4)), keras.Input((1,))
+    pooled = keras.layers.GlobalAveragePooling1D()(keras.layers.Conv1D(4, 5, activation="tanh")(seq))
+    out = keras.layers.Dense(1)(keras.layers.Multiply()([pooled, keras.layers.Dense(4)(extra)]))
+    model = keras.Model([seq, extra], out)
+    X, other = one_hot(4), np.array([[1.0], [-2.0], [0.5], [3.0]], np.float32)
+    grad = gradient_x_input(model, X, 0, args=[other], batch_size=3)
+    direct = input_gradients(lambda x: model([x, keras.ops.convert_to_tensor(other)])[:, 0], X)
+    np.testing.assert_allclose(grad.hypothetical, direct - direct.mean(axis=-1, keepdims=True), rtol=1e-5, atol=1e-7)
+    ig = integrated_gradients(model, X, 0, args=[other], n_shuffles=2, steps=16, rule="gauss-legendre",
+                              batch_size=7)
+    assert ig.max_delta < 1e-5
+    np.testing.assert_allclose(ig.predictions, keras.ops.convert_to_numpy(model([X, other]))[:, 0], rtol=1e-5)
 
 
 def test_the_run_summary_judges_integrated_gradients_by_their_share_of_the_change():

@@ -18,7 +18,7 @@ import sys
 from typing import Any
 
 from specdsl.errors import SpecError, did_you_mean
-from specdsl.interpret.gradient_methods import DEFAULT_STEPS
+from specdsl.interpret.gradient_methods import DEFAULT_STEPS, RULES
 from specdsl.interpret.score_files import METHODS
 
 METRICS = ("profile", "counts", "logit")
@@ -101,7 +101,8 @@ def cmd_interpret(args: argparse.Namespace) -> int:
     if not args.o.endswith((".h5", ".hdf5")):
         raise SpecError("the scores go to an HDF5 file: give -o SCORES.h5", path="-o")
     tasks = _tasks(args.tasks)
-    for name, value in (("--shuffles", args.shuffles), ("--batch-size", args.batch_size), ("--steps", args.steps)):
+    for name, value in (("--shuffles", args.shuffles), ("--batch-size", args.batch_size),
+                        ("--steps", args.steps if args.method == "ig" else 1)):
         if value < 1:
             raise SpecError(f"must be ≥ 1, got {value}", path=name)
     if args.seed < 0:
@@ -125,11 +126,12 @@ def cmd_interpret(args: argparse.Namespace) -> int:
     config = str({"model": args.model, "bed": args.bed, "genome": args.genome, "fasta": args.fasta,
                   "output": args.output, "tasks": tasks, "metric": args.metric, "method": args.method,
                   "shuffles": args.shuffles, "kmer-size": args.kmer_size, "seed": args.seed,
-                  **({"steps": args.steps} if args.method == "ig" else {})})
+                  **({"steps": args.steps, "rule": args.rule} if args.method == "ig" else {})})
     with RegionProgress("interpreting", inputs.count) as bar:
         summary = interpret_to_h5(model, inputs, args.o, target, input_length=lengths[0], output_length=lengths[1],
                                   method=args.method, n_shuffles=args.shuffles, kmer_size=args.kmer_size,
-                                  seed=args.seed, batch_size=args.batch_size, steps=args.steps, config=config,
+                                  seed=args.seed, batch_size=args.batch_size, steps=args.steps, rule=args.rule,
+                                  config=config,
                                   progress=bar.advance)
     for line in summary.report(args.o):
         print(line, file=sys.stderr)
@@ -146,13 +148,13 @@ def add_verbs(sub: Any) -> None:
                     "of --tasks) or the counts metric of a head; classifiers: the logit of one unit of an output.",
         epilog="References: --shuffles shuffles per sequence, each keeping the sequence's k-mer counts for k = "
                "--kmer-size (1 mononucleotide, 2 dinucleotide), seeded by --seed and the sequence's position in "
-               "the input, so they do not depend on batching. DeepLIFT-SHAP "
-               "and integrated gradients print their largest convergence delta and warn above 1e-3, naming the "
-               "layers DeepLIFT treated as linear or asking for more --steps. ISM writes its hypothetical scores (the "
-               "change from each substitution, less the mean over the four bases), grad-x-input the gradient (its "
-               "contributions are gradient × input); input_predictions is the target on the real sequence in every "
-               "case. Cost in model rows per sequence: deepshap 2 × shuffles, ig (steps + 2) × shuffles, ism 3 × "
-               "length, grad-x-input 1.")
+               "the input, so they do not depend on batching. DeepLIFT-SHAP prints its largest convergence delta "
+               "and warns above 1e-3, naming the layers it treated as linear; integrated gradients print theirs as "
+               "a share of the mean change in output too, and ask for more --steps above 5%. ISM writes its "
+               "hypothetical scores (the change from each substitution, less the mean over the four bases), "
+               "grad-x-input the gradient less its mean over the four bases (its contributions are that × input); "
+               "input_predictions is the target on the real sequence in every case. Cost in model rows per "
+               "sequence: deepshap 2 × shuffles, ig (steps + 2) × shuffles, ism 3 × length, grad-x-input 1.")
     p.add_argument("model", metavar="MODEL.keras", help="a profile model or a classifier with one one-hot input")
     p.add_argument("--bed", metavar="REGIONS.bed", help="regions to score (with --genome): profile models' as wide "
                                                         "as their output, classifiers' as their input")
@@ -174,9 +176,13 @@ def add_verbs(sub: Any) -> None:
                                                                          "shuffle keeps")
     p.add_argument("--seed", type=int, default=0, metavar="S", help="deepshap, ig: seed of the shuffles")
     p.add_argument("--steps", type=int, default=DEFAULT_STEPS, metavar="N",
-                   help="ig: points of the midpoint rule along each path from reference to sequence")
+                   help="ig: quadrature points along each path from reference to sequence")
+    p.add_argument("--rule", choices=RULES, default="midpoint",
+                   help="ig: the quadrature: midpoint (ReLU networks, whose gradient is piecewise constant along "
+                        "the path) or gauss-legendre (smooth activations, LSTMs: far fewer steps)")
     p.add_argument("--batch-size", type=int, default=64, metavar="N",
-                   help="(sequence, reference) pairs per DeepLIFT-SHAP batch; ISM runs 4× as many substitutions")
+                   help="(sequence, reference) pairs per DeepLIFT-SHAP batch, i.e. 2 × N model rows; ISM runs 4 × N "
+                        "substitutions, ig and grad-x-input 2 × N model rows (ig splits a longer path over passes)")
     p.set_defaults(func=cmd_interpret)
 
 

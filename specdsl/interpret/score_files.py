@@ -36,7 +36,7 @@ from specdsl.errors import SpecError
 from specdsl.formats.prediction_h5 import Coordinates
 from specdsl.formats.scores_h5 import CHUNK_ROWS, create_scores
 from specdsl.interpret.deeplift_targets import Target
-from specdsl.interpret.gradient_methods import DEFAULT_STEPS
+from specdsl.interpret.gradient_methods import DEFAULT_STEPS, RELATIVE_THRESHOLD, relative_delta
 from specdsl.interpret.references import references
 from specdsl.training.profile_predict import Inputs, prepare_windows
 
@@ -60,16 +60,16 @@ class Summary:
     method: str = "deepshap"
     mean_change: float = 0.0  # mean |f(x) − f(r)| over the pairs
 
-    def report(self, output: str | Path, threshold: float = 1e-3, relative_threshold: float = 0.05) -> list[str]:
+    def report(self, output: str | Path, threshold: float = 1e-3,
+               relative_threshold: float = RELATIVE_THRESHOLD) -> list[str]:
         """What to tell the user: the file written and the largest convergence delta, with a ``warning:``
         line when DeepLIFT-SHAP's is above ``threshold`` (naming the layers treated as linear) or
-        integrated gradients' above ``relative_threshold`` of the mean change in output: a quadrature
-        error is relative to the size of the integral, and a ReLU network's converges slowly (the
-        demo BPNet's profile metric, a mean change of 2.3: 3.3 % at 50 steps, 0.6 % at 300)."""
+        integrated gradients' above ``relative_threshold`` of the mean change in output, as
+        :func:`.gradient_methods.integrated_gradients` judges them."""
         lines = [f"wrote {output}: {self.sequences:,} sequences, {self.target}; {self.seconds:.1f} s"]
         if self.max_delta is None:
             return lines
-        relative = self.max_delta / self.mean_change if self.mean_change > 0 else 0.0
+        relative = relative_delta(self.max_delta, np.array([self.mean_change]))
         lines.append(f"largest convergence delta {self.max_delta:.3g} (|Σ contributions − (f(x) − f(reference))|"
                      + (f"; {relative:.2%} of the mean |f(x) − f(reference)|, {self.mean_change:.3g})"
                         if self.method == "ig" else ")"))
@@ -112,7 +112,8 @@ def input_windows(coords: Coordinates, input_length: int, output_length: int) ->
 
 def interpret_to_h5(model: Any, inputs: Inputs, output: str | Path, target: Target, *, input_length: int,
                     output_length: int, method: str = "deepshap", n_shuffles: int = 20, kmer_size: int = 2,
-                    seed: int = 0, batch_size: int = 64, steps: int = DEFAULT_STEPS, config: str = "",
+                    seed: int = 0, batch_size: int = 64, steps: int = DEFAULT_STEPS, rule: str = "midpoint",
+                    config: str = "",
                     progress: Callable[[int], None] | None = None) -> Summary:
     """Score every input window of ``model`` for ``target`` and write interpretFlat's file at ``output``.
 
@@ -127,7 +128,7 @@ def interpret_to_h5(model: Any, inputs: Inputs, output: str | Path, target: Targ
     batches, coords, descriptions = prepare_windows(inputs, input_length, output_length)
     if coords is not None and inputs.fasta is None:
         coords = input_windows(coords, input_length, output_length)
-    score = _scorer_for(method, model, target, n_shuffles, kmer_size, seed, batch_size, steps)
+    score = _scorer_for(method, model, target, n_shuffles, kmer_size, seed, batch_size, steps, rule)
     began = time.perf_counter()
     worst, linear, described, change, pairs = 0.0, {}, "", 0.0, 0
     with create_scores(output, inputs.count, input_length, config=config, descriptions=descriptions,
@@ -179,7 +180,7 @@ def _scorer(attribute: Attribute, model: Any, target: Target, n_shuffles: int | 
 
 
 def _scorer_for(method: str, model: Any, target: Target, n_shuffles: int, kmer_size: int, seed: int,
-                batch_size: int, steps: int) -> Scorer:
+                batch_size: int, steps: int, rule: str) -> Scorer:
     if method == "ism":
         return _ism(model, target, batch_size * 4)
     from specdsl.interpret.deeplift import deep_lift_shap
@@ -189,7 +190,7 @@ def _scorer_for(method: str, model: Any, target: Target, n_shuffles: int, kmer_s
         return _scorer(gradient_x_input, model, target, None, kmer_size, seed, batch_size=batch_size * 2)
     if method == "ig":
         return _scorer(integrated_gradients, model, target, n_shuffles, kmer_size, seed, batch_size=batch_size * 2,
-                       steps=steps)
+                       steps=steps, rule=rule)
     return _scorer(deep_lift_shap, model, target, n_shuffles, kmer_size, seed, batch_size=batch_size)
 
 
