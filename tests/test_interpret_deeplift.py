@@ -381,3 +381,24 @@ def test_jax_gives_what_tensorflow_gives(bpnet, tmp_path: Path):
 
     ig = integrated_gradients(bpnet, X, profile_target(0), n_shuffles=2, steps=8, warning_threshold=np.inf)
     np.testing.assert_allclose(np.load(tmp_path / "h_ig.npy"), ig.hypothetical, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_layer_normalisation_is_exact():
+    """Layer normalisation decomposes exactly (square and 1/√ by rescale, the product by Shapley):
+    over the features (the language's ln) and over length and features without a centre."""
+    import keras
+
+    spec = build("conv[6@5,act=tanh]_ln[eps=0.5]_gap_fc[4]_ln_dense[2]")
+    inp = keras.Input((LENGTH, 4))
+    normed = keras.layers.LayerNormalization(axis=[1, 2], center=False)(keras.layers.Conv1D(6, 5)(inp))
+    keras_model = keras.Model(inp, keras.layers.Dense(2)(keras.layers.Flatten()(normed)))
+    X = one_hot(3)
+    for model in (spec, keras_model):
+        randomise(model)
+        for dtype, bound in precisions(1e-5):
+            result = quiet_run(model, X, 1, n_shuffles=4, dtype=dtype)
+            assert result.max_delta < bound, (model.name, dtype, result.max_delta)
+            assert not result.treated_as_linear and any("layer norm" in r for r in result.rules.values())
+        np.testing.assert_allclose(result.predictions, keras.ops.convert_to_numpy(model(X))[:, 1], rtol=1e-5,
+                                   atol=1e-6)

@@ -16,9 +16,9 @@ What is exact
     Linear layers; the rescale rule for every activation of the language (relu, gelu, sigmoid,
     tanh, elu, selu, swish, softplus, hard-sigmoid, leaky-relu, exp) and Keras' activation
     layers; softmax (exact decomposition); MaxPooling1D / GlobalMaxPooling1D (DeepLIFT's max
-    rule).  Layers with nonlinear insides that are not decomposed (LSTM, GRU, Bidirectional,
-    LayerNormalization, MultiHeadAttention, AttentionPooling, CRF, …) use their gradient: they
-    are *treated as linear*, listed in :attr:`DeepLiftShapResult.treated_as_linear`, and named by
+    rule); LayerNormalization (exact decomposition).  Layers with nonlinear insides that are not
+    decomposed (LSTM, GRU, Bidirectional, MultiHeadAttention, AttentionPooling, CRF, …) use their
+    gradient: they are *treated as linear*, listed in :attr:`DeepLiftShapResult.treated_as_linear`, and named by
     the :class:`ConvergenceWarning` raised when a pair's convergence delta exceeds
     ``warning_threshold``.  float32 deltas are ~1e-7; ``dtype="float64"`` rebuilds the model in
     float64 and brings them to ~1e-16 on TensorFlow (PyTorch and JAX: ~1e-7, see

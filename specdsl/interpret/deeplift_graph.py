@@ -11,9 +11,10 @@ The model's own graph is executed layer by layer (Keras' ``Function._run_through
   layers, Keras' ReLU/LeakyReLU/ELU/Softmax/PReLU layers) is split into its pre-activation (the
   layer called with its activation set to linear, restored afterwards) and a rule from
   :mod:`.deeplift_rules` (rescale; softmax's exact decomposition);
-- MaxPooling1D and GlobalMaxPooling1D (channels last) get DeepLIFT's max rule;
+- MaxPooling1D and GlobalMaxPooling1D (channels last) get DeepLIFT's max rule, and
+  LayerNormalization (without ``rms_scaling``) its exact decomposition;
 - a nested functional model (or built Sequential) is walked the same way;
-- **anything else** (LSTM, GRU, Bidirectional, LayerNormalization, MultiHeadAttention, specdsl's
+- **anything else** (LSTM, GRU, Bidirectional, MultiHeadAttention, specdsl's
   AttentionPooling and CRF, Multiply, custom layers) runs unchanged: its multiplier is its
   gradient at the example, i.e. it is *treated as linear*, and :class:`Walk` names it, since
   DeepLIFT's sum-to-delta only holds approximately through it.
@@ -192,8 +193,23 @@ def _apply(op: Any, args: tuple, kwargs: dict, pairs: int, walk: Walk, logit_lay
     pooled = _max_pool(op, args, pairs, walk, name)
     if pooled is not None:
         return pooled
+    if isinstance(op, keras.layers.LayerNormalization) and not op.rms_scaling and len(args) == 1:
+        walk.note(name, "layer norm (rescale for the square and 1/√, Shapley for the product: exact)")
+        return _layer_norm(op, args[0], pairs)
     walk.treated_as_linear[name] = type(op).__name__
     return op(*args, **kwargs)
+
+
+def _layer_norm(op: Any, x: Any, pairs: int) -> Any:
+    ndim = len(x.shape)
+    axes = sorted(a % ndim for a in ([op.axis] if isinstance(op.axis, int) else op.axis))
+    shape = [x.shape[a] if a in axes else 1 for a in range(ndim)]
+
+    def shaped(weight: Any) -> Any:
+        return keras.ops.reshape(keras.ops.cast(weight, x.dtype), shape)
+
+    return rules.layer_norm(x, pairs, axes, float(op.epsilon), shaped(op.gamma) if op.scale else None,
+                            shaped(op.beta) if op.center else None)
 
 
 def _max_pool(op: Any, args: tuple, pairs: int, walk: Walk, name: str) -> Any:

@@ -19,6 +19,12 @@ Rules
       shares, ``m_a = (1/S_x + 1/S_r)/2`` and ``m_S = −(a_x + a_r)/(2 S_x S_r)``; this is shap's
       ``DeepExplainer`` decomposition (BPReveal's copy) and sums to Δy exactly, unlike tangermeme
       1.4's "rescale, then subtract the mean gradient".
+    - :func:`product`: ``y = a·b`` of two varying tensors, each input getting the other's mean
+      over the pair, ``Δy = Δa·(b_x + b_r)/2 + Δb·(a_x + a_r)/2`` (the two-player Shapley split,
+      exact for a product).
+    - :func:`layer_norm`: ``(x − μ)·(mean((x − μ)²) + ε)^−½·γ + β`` as linear → square (rescale)
+      → mean (linear) → ``1/√`` (rescale) → product → linear: exact, so a layer normalisation no
+      longer has to be treated as linear.
     - :func:`max_pool`: DeepLIFT's max rule (captum's and tangermeme's): the output's change
       ``max(x) − max(r)`` is split as ``(M − max r)`` to x's argmax and ``(max x − M)`` to r's
       argmax, ``M = max(max x, max r)``, each divided by that input's own change; exact.
@@ -81,6 +87,29 @@ def softmax(pre: Tensor, pairs: int, axis: int = -1) -> Tensor:
     m_s = -(ax + ar) / (2 * sx * sr)
     out_x = linearised(ax / sx, [(ax_t, m_a), (s_t, m_s)])
     return ops.concatenate([out_x, sg(ar / sr)], axis=0)
+
+
+def product(a: Tensor, b: Tensor, pairs: int) -> Tensor:
+    """``a·b`` (broadcasting) on stacked tensors, Δy split between Δa and Δb by Shapley: exact."""
+    ax_t, ar = halves(a, pairs)
+    bx_t, br = halves(b, pairs)
+    ax, bx, ar, br = sg(ax_t), sg(bx_t), sg(ar), sg(br)
+    out_x = linearised(ax * bx, [(ax_t, (bx + br) / 2), (bx_t, (ax + ar) / 2)])
+    return ops.concatenate([out_x, ar * br], axis=0)
+
+
+def layer_norm(pre: Tensor, pairs: int, axes: list[int], epsilon: float, gamma: Tensor | None,
+               beta: Tensor | None) -> Tensor:
+    """Keras' LayerNormalization (not its rms_scaling variant) over ``axes`` of the stacked input,
+    by exact rules; ``gamma``/``beta`` are already shaped to broadcast."""
+    centred = pre - ops.mean(pre, axis=axes, keepdims=True)  # linear: each row alone
+    squared = rescale(ops.square, lambda v: 2 * v, centred, pairs)
+    variance = ops.mean(squared, axis=axes, keepdims=True) + epsilon
+    inverse = rescale(ops.rsqrt, lambda v: -0.5 * ops.rsqrt(v) / v, variance, pairs)
+    out = product(centred, inverse, pairs)
+    if gamma is not None:
+        out = out * gamma
+    return out if beta is None else out + beta
 
 
 def _window_indices(length: int, pool: int, stride: int, padding: str) -> tuple[np.ndarray, int]:
@@ -170,5 +199,5 @@ def derivative_of(fn: Elementwise) -> tuple[Elementwise, bool]:
     return central_difference(fn), False
 
 
-__all__ = ["DERIVATIVES", "EPSILON", "central_difference", "derivative_of", "halves", "linearised", "max_pool",
-           "rescale", "softmax", "step"]
+__all__ = ["DERIVATIVES", "EPSILON", "central_difference", "derivative_of", "halves", "layer_norm", "linearised",
+           "max_pool", "product", "rescale", "softmax", "step"]
